@@ -1,0 +1,3 @@
+from qrnn.cli import main
+
+raise SystemExit(main())

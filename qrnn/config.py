@@ -1,0 +1,226 @@
+"""Configuration: YAML files validated against ``config.schema.yaml``, read into dataclasses.
+
+The schema is the single source of defaults; the dataclasses below have no defaults of
+their own, so a key missing from the schema cannot silently take a value from the code.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from qrnn.errors import ConfigError
+
+TASKS = ("copying",)
+MODELS = ("qrnn", "rnn", "lstm", "scornn")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    steps: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    gradient_clip: float
+    eval_every: int
+    eval_batches: int
+    eval_seed: int
+
+
+@dataclass(frozen=True)
+class CopyingConfig:
+    blank_length: int
+    n_symbols: int
+    copy_length: int
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    kind: str
+    depth: int
+    width: int
+    activation: str
+    dropout: float
+
+
+@dataclass(frozen=True)
+class QRNNConfig:
+    n_qubits: int
+    n_layers: int
+    embedding_dim: int
+    rotations: tuple[str, ...]
+    entangler: str
+    readouts: tuple[str, ...]
+    encoding: str
+    variational: str
+    readout_feedback: bool
+    controller: ControllerConfig
+    dtype: str
+    backend: str
+
+
+@dataclass(frozen=True)
+class ClassicalRNNConfig:
+    """Settings of the vanilla RNN and the LSTM."""
+
+    hidden_size: int
+    embedding_dim: int
+
+
+@dataclass(frozen=True)
+class ScoRNNConfig:
+    hidden_size: int
+    embedding_dim: int
+    n_negative: int
+    orthogonal_optimizer: str
+    orthogonal_learning_rate: float
+
+
+ModelConfig = QRNNConfig | ClassicalRNNConfig | ScoRNNConfig
+TaskConfig = CopyingConfig
+
+_MODEL_CLASSES = {
+    "qrnn": QRNNConfig,
+    "rnn": ClassicalRNNConfig,
+    "lstm": ClassicalRNNConfig,
+    "scornn": ScoRNNConfig,
+}
+_TASK_CLASSES = {"copying": CopyingConfig}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one training run depends on; its dict form is the run's config.json."""
+
+    task: str
+    model: str
+    seed: int
+    training: TrainingConfig
+    task_settings: TaskConfig
+    model_settings: ModelConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-native form (tuples become lists), equal to what config.json reads back as."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+
+def load_schema() -> dict[str, Any]:
+    text = resources.files("qrnn").joinpath("config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    target: Any = root
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part]
+    return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
+def _fill_defaults(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> None:
+    schema = _resolve(schema, root)
+    if not isinstance(instance, dict):
+        return
+    for key, sub in schema.get("properties", {}).items():
+        sub = _resolve(sub, root)
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub, root)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(p) for p in error.absolute_path) or "<top level>"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        return f"unknown key {where + '.' if error.absolute_path else ''}{extra[0]!s} (allowed here: {', '.join(allowed)})"
+    return f"{where}: {error.message}"
+
+
+def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
+    """Return a copy of ``raw`` with schema defaults filled in, or raise ConfigError."""
+    schema = load_schema()
+    document = copy.deepcopy(raw) if raw is not None else {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping, got {type(document).__name__}")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError(f"{source}: {_describe(errors[0])}")
+    _fill_defaults(document, schema, schema)
+    return document
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read, validate and default-fill a YAML configuration file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error.__class__.__name__}: {error})".replace("\n", " ")) from None
+    return validate(raw or {}, source=str(path))
+
+
+def _build(cls: type, values: dict[str, Any]) -> Any:
+    kwargs = {}
+    for field in dataclasses.fields(cls):
+        value = values[field.name]
+        if field.name == "controller":
+            value = _build(ControllerConfig, value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[field.name] = value
+    return cls(**kwargs)
+
+
+def model_config(model: str, values: dict[str, Any]) -> ModelConfig:
+    return _build(_MODEL_CLASSES[model], values)
+
+
+def run_config(document: dict[str, Any], task: str, model: str, seed: int) -> RunConfig:
+    """Select the sections one run needs from a validated config document."""
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
+    if model not in MODELS:
+        raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
+    if seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed}")
+    return RunConfig(
+        task=task,
+        model=model,
+        seed=seed,
+        training=_build(TrainingConfig, document["training"]),
+        task_settings=_build(_TASK_CLASSES[task], document["tasks"][task]),
+        model_settings=model_config(model, document["models"][model]),
+    )
+
+
+def differences(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """List the dotted keys whose values differ between two nested dicts."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key in sorted(set(old) | set(new)):
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key not in old or key not in new:
+                found.append(f"{name}: {old.get(key, '<absent>')!r} -> {new.get(key, '<absent>')!r}")
+            else:
+                found.extend(differences(old[key], new[key], name))
+        return found
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        old, new = list(old), list(new)
+    return [] if old == new else [f"{prefix}: {old!r} -> {new!r}"]

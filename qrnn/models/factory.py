@@ -1,0 +1,88 @@
+"""Build any model from its config section, and count its parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch import nn
+
+from qrnn.config import ClassicalRNNConfig, ModelConfig, QRNNConfig, ScoRNNConfig
+from qrnn.errors import ConfigError
+from qrnn.models.base import RecurrentCore
+from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
+from qrnn.models.sequence_model import SequenceModel
+
+
+def build_core(model: str, settings: ModelConfig, input_size: int) -> RecurrentCore:
+    if model == "qrnn":
+        from qrnn.models.qrnn import QuantumRNN
+
+        assert isinstance(settings, QRNNConfig)
+        return QuantumRNN(input_size, settings)
+    if model == "rnn":
+        from qrnn.models.rnn import VanillaRNN
+
+        assert isinstance(settings, ClassicalRNNConfig)
+        return VanillaRNN(input_size, settings)
+    if model == "lstm":
+        from qrnn.models.lstm import LSTM
+
+        assert isinstance(settings, ClassicalRNNConfig)
+        return LSTM(input_size, settings)
+    if model == "scornn":
+        from qrnn.models.scornn import ScoRNN
+
+        assert isinstance(settings, ScoRNNConfig)
+        return ScoRNN(input_size, settings)
+    raise ValueError(f"unknown model {model!r}")
+
+
+def build_model(model: str, settings: ModelConfig, vocab_size: int, n_outputs: int, per_step: bool) -> SequenceModel:
+    try:
+        core = build_core(model, settings, settings.embedding_dim)
+    except ValueError as error:  # inconsistent settings that the schema alone cannot express
+        raise ConfigError(f"models.{model}: {error}") from None
+    return SequenceModel(vocab_size, settings.embedding_dim, core, n_outputs, per_step)
+
+
+def parameter_counts(model: SequenceModel) -> dict[str, int]:
+    """Trainable parameters, split into circuit angles that are parameters (quantum) and the rest."""
+    quantum_parameters = getattr(model.core, "quantum_parameters", lambda: [])()
+    quantum = sum(p.numel() for p in quantum_parameters if p.requires_grad)
+    total = count_trainable_parameters(model)
+    return {"total": total, "classical": total - quantum, "quantum": quantum}
+
+
+def orthogonal_and_other_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """Split parameters into those with their own optimizer (scoRNN's A) and the rest."""
+    orthogonal = list(model.orthogonal_parameters())
+    ids = {id(p) for p in orthogonal}
+    return orthogonal, [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+
+
+def matched_baseline_settings(
+    model: str, settings: ModelConfig, target: int, vocab_size: int, n_outputs: int, per_step: bool
+) -> ModelConfig:
+    """``settings`` of baseline ``model`` resized so that the whole model (embedding, core,
+    head) has closest to ``target`` trainable parameters, within 5% or ValueError.
+
+    Use ``target = parameter_counts(quantum_model)["total"]`` for comparisons at matched
+    parameter counts. Candidates are built on PyTorch's meta device: no memory is used.
+    """
+    if model == "qrnn":
+        raise ValueError("only the classical baselines (rnn, lstm, scornn) have a hidden size to match")
+
+    def count(hidden: int) -> int:
+        with torch.device("meta"):
+            return count_trainable_parameters(build_model(model, resized(settings, hidden), vocab_size, n_outputs, per_step))
+
+    return resized(settings, matched_hidden_size(count, target))
+
+
+def resized(settings: ModelConfig, hidden: int) -> ModelConfig:
+    """``settings`` at another hidden size; scoRNN keeps its share of -1 entries in D."""
+    fields = {"hidden_size": hidden}
+    if isinstance(settings, ScoRNNConfig):
+        fields["n_negative"] = round(settings.n_negative / settings.hidden_size * hidden)
+    return dataclasses.replace(settings, **fields)

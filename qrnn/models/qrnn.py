@@ -1,0 +1,111 @@
+"""The hybrid quantum-classical RNN of Xu (arXiv 2510.25557).
+
+Per step t: angles_t = controller([x_t; z_{t-1}]); |psi_t> = U(angles_t) |psi_{t-1}>;
+z_t = Pauli readouts of |psi_t> (exact expectations: the paper's non-collapsing limit).
+The state vector is the only recurrent memory apart from z_{t-1} itself; the circuit is
+unitary, so the state's norm is preserved by construction.
+
+Ablation switches (config ``models.qrnn``): ``encoding`` (controller | none),
+``variational`` (controller | static | frozen | none), ``readout_feedback``,
+``controller.kind`` (mlp | linear), ``entangler``, ``readouts``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from qrnn.config import QRNNConfig
+from qrnn.errors import ConfigError
+from qrnn.models.base import RecurrentCore
+from qrnn.models.controller import build_controller
+from qrnn.quantum.circuit import EngineStep, StepCircuit
+from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.statevector import zero_state
+
+COMPLEX_DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
+
+
+def check_qrnn_config(config: QRNNConfig) -> None:
+    """Reject settings under which the input cannot reach the circuit."""
+    if config.encoding == "none" and config.variational != "controller":
+        raise ConfigError(
+            f"models.qrnn: with encoding: none the input reaches the circuit only through "
+            f"controller-driven variational angles, but variational is {config.variational!r}"
+        )
+    if config.backend == "torchquantum" and config.dtype != "complex64":
+        raise ConfigError("models.qrnn: backend torchquantum computes in complex64; set dtype: complex64")
+
+
+class QuantumRNN(RecurrentCore):
+    """Quantum recurrent core: input (batch, time, input_size) -> readouts z_1..z_T (batch, time, n_readouts)."""
+
+    def __init__(self, input_size: int, config: QRNNConfig):
+        super().__init__()
+        check_qrnn_config(config)
+        self.config = config
+        self.n_qubits = config.n_qubits
+        self.dtype = COMPLEX_DTYPES[config.dtype]
+        n_layers = 0 if config.variational == "none" else config.n_layers
+        self.circuit = StepCircuit(
+            config.n_qubits, n_layers, tuple(config.rotations), config.entangler, has_encoding=config.encoding == "controller"
+        )
+        self.output_size = len(config.readouts) * config.n_qubits
+        self.n_encoding_angles = config.n_qubits if self.circuit.has_encoding else 0
+        self.n_controlled_variational = self.circuit.n_variational_angles if config.variational == "controller" else 0
+        controller_inputs = input_size + (self.output_size if config.readout_feedback else 0)
+        self.controller = build_controller(
+            controller_inputs, self.n_encoding_angles + self.n_controlled_variational, config.controller
+        )
+        shape = (1, n_layers, config.n_qubits, len(config.rotations))
+        if config.variational == "static":
+            self.static_angles = nn.Parameter(torch.empty(shape).uniform_(-math.pi, math.pi))
+        elif config.variational == "frozen":  # a fixed random circuit: a quantum reservoir
+            self.register_buffer("frozen_angles", torch.empty(shape).uniform_(-math.pi, math.pi))
+        self._step, self._readout = self._backend()
+
+    def _backend(self):
+        """The step and readout functions of the configured simulator."""
+        if self.config.backend == "torchquantum":
+            from qrnn.quantum.torchquantum_backend import TorchQuantumStep, torchquantum_expectations
+
+            return TorchQuantumStep(self.circuit), torchquantum_expectations
+        return EngineStep(self.circuit), pauli_expectations
+
+    def initial_readouts(self, batch: int, device) -> torch.Tensor:
+        """z_0: readouts of |0...0>, i.e. <X> = <Y> = 0 and <Z> = 1 on every qubit."""
+        values = {"x": 0.0, "y": 0.0, "z": 1.0}
+        row = torch.tensor([values[p] for p in self.config.readouts for _ in range(self.n_qubits)], device=device)
+        return row.expand(batch, -1)
+
+    def _variational_angles(self, controller_output: torch.Tensor) -> torch.Tensor | None:
+        if self.config.variational == "controller":
+            batch = controller_output.shape[0]
+            return controller_output[:, self.n_encoding_angles :].reshape(
+                batch, self.circuit.n_layers, self.n_qubits, len(self.config.rotations)
+            )
+        if self.config.variational == "static":
+            return self.static_angles
+        if self.config.variational == "frozen":
+            return self.frozen_angles
+        return None
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        batch, steps, _ = inputs.shape
+        state = zero_state(batch, self.n_qubits, self.dtype, inputs.device)
+        readouts = self.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        outputs = []
+        for t in range(steps):
+            features = torch.cat([inputs[:, t], readouts], dim=1) if self.config.readout_feedback else inputs[:, t]
+            angles = self.controller(features)
+            encoding = angles[:, : self.n_encoding_angles] if self.circuit.has_encoding else None
+            state = self._step(state, encoding, self._variational_angles(angles))
+            readouts = self._readout(state, tuple(self.config.readouts)).to(inputs.dtype)
+            outputs.append(readouts)
+        return torch.stack(outputs, dim=1)
+
+    def quantum_parameters(self) -> list[nn.Parameter]:
+        """Trainable circuit angles that are parameters themselves (static variational only)."""
+        return [self.static_angles] if self.config.variational == "static" else []

@@ -1,0 +1,77 @@
+"""The circuit of one recurrent step: an RY encoding layer, then L variational blocks.
+
+U(theta_t) = prod_l [E . R_l(theta_l)] . RY(theta_enc), where R_l applies the configured
+rotations (e.g. RX, RY, RZ) to every qubit and E is the entangler. The same description
+drives the fused engine here, the TorchQuantum reference backend and (later) the Qiskit
+export, so all three run the same circuit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from qrnn.quantum.entanglers import Entangler
+from qrnn.quantum.gates import compose_rotations, rotation_matrices
+from qrnn.quantum.statevector import apply_single_qubit_layer
+
+# Gate matrices are built in double precision whatever the state's precision: they are
+# (batch, n, 2, 2) tensors, so this costs nothing measurable and removes the rounding of
+# cos/sin and of the gate products from complex64 runs.
+GATE_DTYPE = torch.complex128
+
+
+@dataclass(frozen=True)
+class StepCircuit:
+    """Shape of one step's circuit.
+
+    ``has_encoding``: an RY layer whose angles (batch, n) come first.
+    ``n_layers``: variational blocks, each with angles (n, len(rotations)) per batch element;
+    0 means no variational block at all (and therefore no entangler).
+    """
+
+    n_qubits: int
+    n_layers: int
+    rotations: tuple[str, ...]
+    entangler: str
+    has_encoding: bool
+
+    @property
+    def n_variational_angles(self) -> int:
+        return self.n_layers * self.n_qubits * len(self.rotations)
+
+    def check_angles(self, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> None:
+        if self.has_encoding != (encoding is not None):
+            raise ValueError("encoding angles must be given exactly when the circuit has an encoding layer")
+        if (self.n_layers > 0) != (variational is not None):
+            raise ValueError("variational angles must be given exactly when the circuit has variational blocks")
+        if variational is not None and tuple(variational.shape[-3:]) != (self.n_layers, self.n_qubits, len(self.rotations)):
+            raise ValueError(
+                f"variational angles have shape {tuple(variational.shape)}, expected (..., "
+                f"{self.n_layers}, {self.n_qubits}, {len(self.rotations)})"
+            )
+
+
+class EngineStep:
+    """Applies a StepCircuit with the fused state-vector engine."""
+
+    def __init__(self, circuit: StepCircuit):
+        self.circuit = circuit
+        self.entangler = Entangler(circuit.entangler, circuit.n_qubits)
+
+    def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
+        self.circuit.check_angles(encoding, variational)
+        batch = state.shape[0]
+        pending = rotation_matrices("ry", encoding, GATE_DTYPE) if encoding is not None else None
+        for layer in range(self.circuit.n_layers):
+            gates = compose_rotations(self.circuit.rotations, variational[:, layer], GATE_DTYPE)
+            if pending is not None:  # fuse the encoding layer into the first block's rotations
+                gates = gates @ pending
+                pending = None
+            state = apply_single_qubit_layer(state, gates.expand(batch, -1, -1, -1))
+            state = self.entangler(state)
+        if pending is not None:
+            state = apply_single_qubit_layer(state, pending)
+        return state

@@ -1,0 +1,217 @@
+"""Training with checkpoints that make a killed run resume to the same numbers.
+
+A run folder holds:
+  config.json     the resolved settings of the run
+  history.csv     one row per evaluation (step, train loss, held-out metrics, wall time)
+  checkpoint.pt   model, optimizers, RNG states, step and history at the last evaluation
+  metrics.json    final metrics, parameter counts, wall time, device, versions, git revision
+  train.log       a log of what happened, resumes included
+Every file is written atomically. Checkpoints are taken at each evaluation, so rerunning
+the same command after a kill repeats at most ``eval_every`` steps, with the same data
+and dropout draws as an uninterrupted run (the RNG states are in the checkpoint).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from qrnn import atomic
+from qrnn.config import RunConfig, differences
+from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
+from qrnn.models.factory import build_model, orthogonal_and_other_parameters, parameter_counts
+from qrnn.provenance import config_hash, git_revision, library_versions
+from qrnn.tasks import build_task
+
+CHECKPOINT_FORMAT = 1
+OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
+
+
+@dataclass
+class TrainingState:
+    """What a checkpoint restores besides the weights."""
+
+    step: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    wall_time: float = 0.0
+
+
+def resolve_device(name: str) -> torch.device:
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise QrnnError(f"device {name!r} requested but CUDA is not available on this machine")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise QrnnError(f"unknown device {name!r} (use cpu or cuda)")
+    return torch.device(name)
+
+
+def _logger(out_dir: Path) -> logging.Logger:
+    logger = logging.getLogger(f"qrnn.train.{out_dir.resolve()}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if not logger.handlers:
+        handler = logging.FileHandler(out_dir / "train.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def _optimizers(model, run: RunConfig) -> list[torch.optim.Optimizer]:
+    orthogonal, other = orthogonal_and_other_parameters(model)
+    optimizers = [OPTIMIZERS[run.training.optimizer](other, lr=run.training.learning_rate)]
+    if orthogonal:  # scoRNN: A gets its own optimizer and (lower) learning rate
+        settings = run.model_settings
+        optimizers.append(OPTIMIZERS[settings.orthogonal_optimizer](orthogonal, lr=settings.orthogonal_learning_rate))
+    return optimizers
+
+
+def _load_checkpoint(path: Path, run: RunConfig) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as error:  # torch raises several types for damaged files
+        raise QrnnError(f"cannot read checkpoint {path} ({error.__class__.__name__}); delete it to start the run over") from None
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointMismatchError(f"{path} has checkpoint format {checkpoint.get('format')}, expected {CHECKPOINT_FORMAT}")
+    changed = differences(checkpoint["config"], run.to_dict())
+    if changed:
+        raise CheckpointMismatchError(
+            f"{path} was made under another config; differing settings (checkpoint -> now): {'; '.join(changed)}. "
+            f"Use another output folder, or delete the checkpoint to start over"
+        )
+    return checkpoint
+
+
+def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generator, state: TrainingState) -> None:
+    checkpoint = {
+        "format": CHECKPOINT_FORMAT,
+        "config": run.to_dict(),
+        "model": model.state_dict(),
+        "optimizers": [optimizer.state_dict() for optimizer in optimizers],
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "data_rng": data_generator.get_state(),
+        "step": state.step,
+        "history": state.history,
+        "wall_time": state.wall_time,
+    }
+    atomic.write_atomically(path, lambda handle: torch.save(checkpoint, handle))
+
+
+@torch.no_grad()
+def evaluate(model, task, batches: list[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> dict[str, float]:
+    """Mean metrics over fixed held-out batches (model in eval mode: no dropout)."""
+    model.eval()
+    totals: dict[str, float] = {}
+    for inputs, targets in batches:
+        for name, value in task.metrics(model(inputs.to(device)), targets.to(device)).items():
+            totals[name] = totals.get(name, 0.0) + value / len(batches)
+    model.train()
+    return totals
+
+
+def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bool = True) -> dict[str, Any]:
+    """Train one (task, model, seed) run into ``out_dir``, resuming from its checkpoint if present.
+
+    Returns the final metrics (also written to ``out_dir/metrics.json``).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch_device = resolve_device(device)
+    checkpoint_path = out_dir / "checkpoint.pt"
+    checkpoint = _load_checkpoint(checkpoint_path, run)
+    logger = _logger(out_dir)
+    atomic.write_json(out_dir / "config.json", run.to_dict())
+
+    task = build_task(run)
+    training = run.training
+    torch.manual_seed(run.seed)  # model initialisation and dropout
+    model = build_model(run.model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step).to(torch_device)
+    optimizers = _optimizers(model, run)
+    data_generator = torch.Generator().manual_seed(run.seed)  # on the CPU: same batches on every device
+    held_out_generator = torch.Generator().manual_seed(training.eval_seed)
+    held_out = [task.batch(training.batch_size, held_out_generator) for _ in range(training.eval_batches)]
+    state = TrainingState()
+
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        for optimizer, saved in zip(optimizers, checkpoint["optimizers"]):
+            optimizer.load_state_dict(saved)
+        torch.set_rng_state(checkpoint["torch_rng"])
+        if checkpoint["cuda_rng"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+        data_generator.set_state(checkpoint["data_rng"])
+        state = TrainingState(checkpoint["step"], checkpoint["history"], checkpoint["wall_time"])
+        logger.info("resuming from %s at step %d of %d", checkpoint_path, state.step, training.steps)
+    else:
+        logger.info("starting %s/%s seed %d on %s (config %s)", run.task, run.model, run.seed, torch_device, config_hash(run.to_dict()))
+
+    counts = parameter_counts(model)
+    bar = tqdm(total=training.steps, initial=state.step, desc=f"{run.task}/{run.model}/seed{run.seed}", disable=not progress, mininterval=1.0)
+    loss_sum, loss_count, started = 0.0, 0, time.perf_counter()
+    model.train()
+    while state.step < training.steps:
+        inputs, targets = task.batch(training.batch_size, data_generator)
+        loss = task.loss(model(inputs.to(torch_device)), targets.to(torch_device))
+        if not torch.isfinite(loss):
+            message = (
+                f"non-finite loss ({loss.item()}) at step {state.step + 1}; the last good checkpoint "
+                f"(step {checkpoint_step(state)}) is kept in {out_dir}"
+            )
+            logger.error(message)
+            raise NonFiniteLossError(message)
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if training.gradient_clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), training.gradient_clip)
+        for optimizer in optimizers:
+            optimizer.step()
+        state.step += 1
+        loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        if state.step % training.eval_every == 0 or state.step == training.steps:
+            now = time.perf_counter()
+            state.wall_time += now - started
+            started = now
+            held_out_metrics = evaluate(model, task, held_out, torch_device)
+            row = {"step": state.step, "train_loss": loss_sum / loss_count}
+            row.update({f"eval_{name}": value for name, value in held_out_metrics.items()})
+            row["wall_time_s"] = round(state.wall_time, 3)
+            state.history.append(row)
+            loss_sum, loss_count = 0.0, 0
+            atomic.write_csv(out_dir / "history.csv", state.history, list(row))
+            _save_checkpoint(checkpoint_path, run, model, optimizers, data_generator, state)
+            logger.info("step %d: %s", state.step, ", ".join(f"{k}={v:.5g}" for k, v in row.items() if k != "step"))
+    bar.close()
+
+    final = state.history[-1]
+    metrics = {
+        "task": run.task,
+        "model": run.model,
+        "seed": run.seed,
+        "steps": state.step,
+        "final": {key.removeprefix("eval_"): value for key, value in final.items() if key.startswith("eval_")},
+        "final_train_loss": final["train_loss"],
+        "reference": task.reference_metrics(),
+        "trainable_parameters": counts,
+        "wall_time_s": round(state.wall_time, 3),
+        "device": str(torch_device) if torch_device.type == "cpu" else f"{torch_device} ({torch.cuda.get_device_name(torch_device)})",
+        "config_hash": config_hash(run.to_dict()),
+        "versions": library_versions(),
+        "git_revision": git_revision(),
+    }
+    atomic.write_json(out_dir / "metrics.json", metrics)
+    logger.info("finished: %s", metrics["final"])
+    return metrics
+
+
+def checkpoint_step(state: TrainingState) -> int:
+    return state.history[-1]["step"] if state.history else 0
