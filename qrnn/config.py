@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -102,6 +103,7 @@ class RunConfig:
 
     task: str
     model: str
+    variant: str
     seed: int
     training: TrainingConfig
     task_settings: TaskConfig
@@ -110,6 +112,19 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-native form (tuples become lists), equal to what config.json reads back as."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """The inverse of ``to_dict``: read a run's config.json back (KeyError if a key is missing)."""
+        return cls(
+            task=data["task"],
+            model=data["model"],
+            variant=data["variant"],
+            seed=data["seed"],
+            training=_build(TrainingConfig, data["training"]),
+            task_settings=_build(_TASK_CLASSES[data["task"]], data["task_settings"]),
+            model_settings=model_config(data["model"], data["model_settings"]),
+        )
 
 
 def load_schema() -> dict[str, Any]:
@@ -131,21 +146,37 @@ def _fill_defaults(instance: Any, schema: dict[str, Any], root: dict[str, Any]) 
     schema = _resolve(schema, root)
     if not isinstance(instance, dict):
         return
-    for key, sub in schema.get("properties", {}).items():
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
         sub = _resolve(sub, root)
         if key not in instance and "default" in sub:
             instance[key] = copy.deepcopy(sub["default"])
         if key in instance:
             _fill_defaults(instance[key], sub, root)
+    named_by_user = schema.get("additionalProperties")
+    if isinstance(named_by_user, dict):  # mappings with free keys, such as study.variants
+        for key in set(instance) - set(properties):
+            _fill_defaults(instance[key], named_by_user, root)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = ".".join(str(p) for p in error.absolute_path) or "<top level>"
+def _describe(error: jsonschema.ValidationError, path_prefix: tuple[str, ...] = ()) -> str:
+    """One line naming the dotted key; ``path_prefix`` replaces the first element of the
+    error's path (to name a key of a variant's overrides rather than of the merged models)."""
+    path = [str(p) for p in error.absolute_path]
+    if path_prefix and path:
+        path = [*path_prefix, *path[1:]]
+    where = ".".join(path) or "<top level>"
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        return f"unknown key {where + '.' if error.absolute_path else ''}{extra[0]!s} (allowed here: {', '.join(allowed)})"
+        return f"unknown key {where + '.' if path else ''}{extra[0]!s} (allowed here: {', '.join(allowed)})"
     return f"{where}: {error.message}"
+
+
+def _first_error(document: dict[str, Any]) -> jsonschema.ValidationError | None:
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    return errors[0] if errors else None
 
 
 def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
@@ -154,21 +185,23 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     document = copy.deepcopy(raw) if raw is not None else {}
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: the top level must be a mapping, got {type(document).__name__}")
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        raise ConfigError(f"{source}: {_describe(errors[0])}")
+    error = _first_error(document)
+    if error is not None:
+        raise ConfigError(f"{source}: {_describe(error)}")
     _fill_defaults(document, schema, schema)
     return document
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read, validate and default-fill a YAML configuration file."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    """Read, validate and default-fill a YAML configuration file; ``-`` reads standard input."""
+    if str(path) == "-":  # the workflow pipes each job the part of the config it depends on
+        path, text = Path("<stdin>"), sys.stdin.read()
+    else:
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -192,21 +225,67 @@ def model_config(model: str, values: dict[str, Any]) -> ModelConfig:
     return _build(_MODEL_CLASSES[model], values)
 
 
-def run_config(document: dict[str, Any], task: str, model: str, seed: int) -> RunConfig:
-    """Select the sections one run needs from a validated config document."""
+def task_config(document: dict[str, Any], task: str) -> TaskConfig:
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
+    return _build(_TASK_CLASSES[task], document["tasks"][task])
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` laid over it: mappings merge key by key, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def variant_models(document: dict[str, Any], variant: str) -> dict[str, Any]:
+    """The ``models`` section with the overrides of ``study.variants.<variant>`` merged in.
+
+    The merged document is validated again, so a bad key inside the overrides is reported
+    under its own name (study.variants.<variant>.overrides.<model>.<key>).
+    """
+    variants = document["study"]["variants"]
+    if variant not in variants:
+        raise ConfigError(f"unknown variant {variant!r} (study.variants defines: {', '.join(variants)})")
+    settings = variants[variant]
+    where = ("study", "variants", variant, "overrides")
+    for model in settings["overrides"]:
+        if model not in settings["applies_to"]:
+            raise ConfigError(
+                f"{'.'.join(where)}.{model}: overrides a model the variant does not apply to "
+                f"(applies_to: {', '.join(settings['applies_to'])})"
+            )
+    merged = {**document, "models": deep_merge(document["models"], settings["overrides"])}
+    error = _first_error(merged)
+    if error is not None:
+        raise ConfigError(_describe(error, path_prefix=where))
+    return merged["models"]
+
+
+def run_config(document: dict[str, Any], task: str, model: str, seed: int, variant: str = "default") -> RunConfig:
+    """Select the sections one run needs from a validated config document, with the
+    overrides of ``variant`` (a key of study.variants) applied to the model settings."""
+    task_settings = task_config(document, task)
     if model not in MODELS:
         raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
     if seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed}")
+    models = variant_models(document, variant)
+    applies_to = document["study"]["variants"][variant]["applies_to"]
+    if model not in applies_to:
+        raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
     return RunConfig(
         task=task,
         model=model,
+        variant=variant,
         seed=seed,
         training=_build(TrainingConfig, document["training"]),
-        task_settings=_build(_TASK_CLASSES[task], document["tasks"][task]),
-        model_settings=model_config(model, document["models"][model]),
+        task_settings=task_settings,
+        model_settings=model_config(model, models[model]),
     )
 
 

@@ -11,6 +11,9 @@ from qrnn.tasks import copying_memory
 
 class CopyingTask:
     per_step = True
+    config_class = CopyingConfig
+    # Units of ``metrics`` and ``reference_metrics``, for column names and axis labels.
+    units = {"loss": "nats", "copy_accuracy": "fraction", "memoryless_cross_entropy": "nats"}
 
     def __init__(self, config: CopyingConfig):
         self.config = config

@@ -1,0 +1,77 @@
+"""A study: the runs a config asks for, and what each workflow job needs to know of the config.
+
+The Snakemake workflow builds its DAG from ``study_runs`` and hands each job only the part
+of the config that job depends on (``run_document``, ``data_document``). Snakemake redoes
+a job when that part changes, so adding a seed or a variant leaves finished runs alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qrnn import atomic
+from qrnn.config import TrainingConfig, run_config, task_config, variant_models
+from qrnn.provenance import git_revision, library_versions
+from qrnn.tasks import TASK_CLASSES
+
+Run = tuple[str, str, str, int]  # (task, model, variant, seed)
+
+
+def study_runs(document: dict[str, Any]) -> list[Run]:
+    """Every (task, model, variant, seed) of ``study``, in config order; a variant pairs only
+    with the models in its ``applies_to``. Raises ConfigError for a bad variant."""
+    study = document["study"]
+    for variant in study["variants"]:
+        variant_models(document, variant)  # check every variant's overrides up front
+    return [
+        (task, model, variant, seed)
+        for task in study["tasks"]
+        for model in study["models"]
+        for variant, settings in study["variants"].items()
+        if model in settings["applies_to"]
+        for seed in study["seeds"]
+    ]
+
+
+def run_document(document: dict[str, Any], task: str, model: str, variant: str) -> dict[str, Any]:
+    """The smallest config document from which ``qrnn train`` resolves the same run settings
+    as from ``document`` (any seed): training, this task's and this model's sections, and
+    this variant restricted to this model."""
+    run_config(document, task, model, 0, variant)  # raise here, not in the job, if it cannot resolve
+    task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
+    training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
+    overrides = document["study"]["variants"][variant]["overrides"]
+    return {
+        "training": {key: document["training"][key] for key in training_fields},
+        "tasks": {task: {key: document["tasks"][task][key] for key in task_fields}},
+        "models": {model: document["models"][model]},
+        "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides[model]} if model in overrides else {}}}},
+    }
+
+
+def data_document(document: dict[str, Any], task: str) -> dict[str, Any]:
+    """The part of the config the test set of ``task`` depends on."""
+    task_config(document, task)
+    return {"tasks": {task: document["tasks"][task]}, "study": {"test_sequences": document["study"]["test_sequences"]}}
+
+
+def reference_metrics(document: dict[str, Any], task: str) -> dict[str, float]:
+    """The task's reference scores (for copying: the memoryless cross-entropy, nats per step)."""
+    return TASK_CLASSES[task](task_config(document, task)).reference_metrics()
+
+
+def write_study_description(document: dict[str, Any], path: str | Path) -> None:
+    """Write the resolved config (every default filled in) as YAML, headed by the software
+    that resolved it and the number of runs; it can be passed back as a config file."""
+    runs = study_runs(document)
+    versions = ", ".join(f"{name} {version}" for name, version in library_versions().items())
+    header = (
+        "# The resolved configuration of this study (schema defaults filled in).\n"
+        f"# {len(runs)} training runs; git revision {git_revision()}\n"
+        f"# {versions}\n"
+    )
+    atomic.write_text(path, header + yaml.safe_dump(document, sort_keys=False))
