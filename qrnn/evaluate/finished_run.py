@@ -1,0 +1,67 @@
+"""Load a finished training run from its folder: settings, trained model and task."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from qrnn.config import RunConfig, differences
+from qrnn.errors import QrnnError
+from qrnn.models.factory import build_model
+from qrnn.models.sequence_model import SequenceModel
+from qrnn.tasks import build_task
+
+
+@dataclass
+class FinishedRun:
+    folder: Path
+    config: RunConfig
+    config_dict: dict[str, Any]  # config.json as written by `qrnn train`
+    model: SequenceModel  # in eval mode, on the CPU
+    task: Any
+
+
+def _read_config(path: Path) -> tuple[RunConfig, dict[str, Any]]:
+    if not path.is_file():
+        raise QrnnError(f"missing run file {path}; train the run first with `qrnn train --out {path.parent}`")
+    try:
+        data = json.loads(path.read_text())
+        return RunConfig.from_dict(data), data
+    except json.JSONDecodeError as error:
+        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
+    except (KeyError, TypeError) as error:
+        raise QrnnError(f"{path} is not a run config written by this version of qrnn (problem with key {error})") from None
+
+
+def load_finished_run(folder: str | Path) -> FinishedRun:
+    """Rebuild the trained model of the run in ``folder`` from config.json and checkpoint.pt.
+
+    Refuses a run whose checkpoint is not at its final step, or was made under other
+    settings than its config.json.
+    """
+    folder = Path(folder)
+    run, config_dict = _read_config(folder / "config.json")
+    checkpoint_path = folder / "checkpoint.pt"
+    if not checkpoint_path.is_file():
+        raise QrnnError(f"missing run file {checkpoint_path}; train the run first with `qrnn train --out {folder}`")
+    try:
+        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for damaged files
+        raise QrnnError(f"cannot read checkpoint {checkpoint_path} ({error.__class__.__name__})") from None
+    changed = differences(checkpoint["config"], config_dict)
+    if changed:
+        raise QrnnError(f"{checkpoint_path} does not belong to {folder / 'config.json'}: {'; '.join(changed)}")
+    if checkpoint["step"] != run.training.steps:
+        raise QrnnError(
+            f"run {folder} is unfinished: its checkpoint is at step {checkpoint['step']} of {run.training.steps}; "
+            f"finish it with `qrnn train` (it resumes) before evaluating"
+        )
+    task = build_task(run)
+    model = build_model(run.model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step)
+    model.load_state_dict(checkpoint["model"])
+    model.eval()
+    return FinishedRun(folder, run, config_dict, model, task)

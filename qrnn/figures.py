@@ -1,0 +1,90 @@
+"""Figures of the study, drawn from result tables only (never from models or checkpoints).
+
+Matplotlib is used through its object interface on the Agg canvas: no pyplot state and
+no display needed, so figures render the same on a cluster node as on a laptop.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from qrnn import atomic
+from qrnn.config import MODELS
+from qrnn.errors import QrnnError
+
+FIGURE_SIZE_INCHES = (6.5, 4.0)  # the text width of a printed page
+DPI = 200  # PNG resolution; the PDF is vector
+FONT_SIZE = 10
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies and in grey.
+MODEL_COLORS = {"qrnn": "#0072B2", "rnn": "#E69F00", "lstm": "#009E73", "scornn": "#CC79A7"}
+MODEL_LABELS = {"qrnn": "quantum RNN", "rnn": "vanilla RNN", "lstm": "LSTM", "scornn": "scoRNN"}
+VARIANT_LINE_STYLES = ["-", "-.", ":", (0, (5, 1, 1, 1, 1, 1))]  # dashed (--) is the reference line
+
+
+Curves = dict[tuple[str, str], dict[int, dict[int, float]]]  # (model, variant) -> seed -> step -> value
+
+
+def read_curves(path: str | Path, column: str) -> Curves:
+    path = Path(path)
+    if not path.is_file():
+        raise QrnnError(f"missing curves file {path}; write it with `qrnn aggregate`")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"step", "model", "variant", "seed", column} - set(reader.fieldnames or [])
+        if missing:
+            raise QrnnError(f"{path} lacks the column(s) {', '.join(sorted(missing))} (it has: {', '.join(reader.fieldnames or [])})")
+        curves: Curves = {}
+        for row in reader:
+            curves.setdefault((row["model"], row["variant"]), {}).setdefault(int(row["seed"]), {})[int(row["step"])] = float(row[column])
+    if not curves:
+        raise QrnnError(f"{path} has no rows")
+    return curves
+
+
+def over_seeds(per_seed: dict[int, dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Steps evaluated in every seed, and the mean, minimum and maximum over seeds there."""
+    steps = sorted(set.intersection(*(set(values) for values in per_seed.values())))
+    values = np.array([[per_seed[seed][step] for step in steps] for seed in sorted(per_seed)])
+    return np.array(steps), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+
+
+def _axis_label(column: str) -> str:
+    """eval_loss_nats -> 'held-out loss (nats)'."""
+    name, unit = column.removeprefix("eval_").rsplit("_", 1)
+    return f"held-out {name.replace('_', ' ')} ({unit})"
+
+
+def learning_curves(curves_csv: str | Path, out_png: str | Path, out_pdf: str | Path, reference: float, column: str = "eval_loss_nats") -> None:
+    """Held-out ``column`` against the training step: one line per model and variant (mean
+    over seeds), a band from the lowest to the highest seed, and ``reference`` dashed."""
+    curves = read_curves(curves_csv, column)
+    figure = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    variants = sorted({variant for _, variant in curves}, key=lambda v: (v != "default", v))
+    for model, variant in sorted(curves, key=lambda key: (MODELS.index(key[0]), variants.index(key[1]))):
+        steps, mean, low, high = over_seeds(curves[(model, variant)])
+        color = MODEL_COLORS[model]
+        label = MODEL_LABELS[model] + ("" if variant == "default" else f" ({variant})")
+        label += f", {len(curves[(model, variant)])} seeds"
+        axes.plot(steps, mean, color=color, linestyle=VARIANT_LINE_STYLES[variants.index(variant) % len(VARIANT_LINE_STYLES)], linewidth=1.8, label=label)
+        axes.fill_between(steps, low, high, color=color, alpha=0.18, linewidth=0)
+    axes.axhline(reference, color="black", linestyle="--", linewidth=1.2, label=f"memoryless baseline ({reference:.3f})")
+    axes.set_xlabel("training step (mini-batches)", fontsize=FONT_SIZE)
+    axes.set_ylabel(_axis_label(column), fontsize=FONT_SIZE)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.tick_params(labelsize=FONT_SIZE - 1)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=FONT_SIZE - 1, frameon=False)
+    axes.set_title("mean over seeds; band: lowest to highest seed", fontsize=FONT_SIZE - 1, loc="left")
+    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)  # CreationDate None: same bytes every time
+        atomic.write_atomically(path, lambda handle: handle.write(buffer.getvalue()))

@@ -1,0 +1,114 @@
+"""Clean evaluation of a finished run on the fixed test set."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch.nn import functional
+
+from qrnn.config import run_config, validate
+from qrnn.data import prepare_test_set
+from qrnn.errors import QrnnError
+from qrnn.evaluate.clean import evaluate_run, write_evaluation
+from qrnn.models.factory import build_model
+from qrnn.provenance import config_hash
+from qrnn.tasks.copying_task import CopyingTask
+from qrnn.train import train
+
+DOCUMENT = validate(
+    {
+        "training": {"steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
+        "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
+        "models": {"qrnn": {"n_qubits": 3, "embedding_dim": 4, "controller": {"width": 8}}, "rnn": {"hidden_size": 8, "embedding_dim": 4}},
+        "study": {"test_sequences": 90},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished quantum-RNN run and the test set of its task."""
+    root = tmp_path_factory.mktemp("finished")
+    train(run_config(DOCUMENT, "copying", "qrnn", 2), root / "run", progress=False)
+    prepare_test_set(DOCUMENT, "copying", root / "data")
+    return root
+
+
+def test_metrics_are_those_of_the_checkpointed_model_on_the_whole_test_set(finished):
+    evaluation = evaluate_run(finished / "run", finished / "data", batch_size=7)  # 90 = 12 x 7 + 6: an uneven last batch
+    run = run_config(DOCUMENT, "copying", "qrnn", 2)
+    task = CopyingTask(run.task_settings)
+    model = build_model("qrnn", run.model_settings, task.vocab_size, task.n_outputs, task.per_step)
+    model.load_state_dict(torch.load(finished / "run" / "checkpoint.pt", weights_only=False)["model"])
+    model.eval()
+    tensors = torch.load(finished / "data" / "test.pt")
+    with torch.no_grad():
+        logits = model(tensors["inputs"])
+    loss = functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tensors["targets"].reshape(-1)).item()
+    accuracy = (logits[:, -3:].argmax(-1) == tensors["targets"][:, -3:]).float().mean().item()
+    assert evaluation["metrics"]["loss"] == pytest.approx(loss, rel=1e-5)
+    assert evaluation["metrics"]["copy_accuracy"] == pytest.approx(accuracy, abs=1e-6)
+    assert evaluation["reference"] == task.reference_metrics()
+    manifest = json.loads((finished / "data" / "manifest.json").read_text())
+    assert evaluation["data_sha256"] == manifest["sha256"] and evaluation["n_test_sequences"] == 90
+    assert evaluation["config_hash"] == config_hash(run.to_dict())
+    assert (evaluation["model"], evaluation["variant"], evaluation["seed"]) == ("qrnn", "default", 2)
+    assert evaluation["units"]["loss"] == "nats"
+
+
+def test_the_batch_size_does_not_change_the_metrics(finished):
+    whole = evaluate_run(finished / "run", finished / "data", batch_size=1000)["metrics"]
+    batched = evaluate_run(finished / "run", finished / "data", batch_size=13)["metrics"]
+    assert batched == pytest.approx(whole, rel=1e-5)
+
+
+def test_an_unfinished_run_is_refused(tmp_path, monkeypatch):
+    original_loss, calls = CopyingTask.loss, {"n": 0}
+
+    def loss_that_breaks_at_step_15(self, logits, targets):  # stop training after the step-10 checkpoint
+        loss = original_loss(self, logits, targets)
+        if torch.is_grad_enabled():
+            calls["n"] += 1
+            if calls["n"] == 15:
+                return loss * float("nan")
+        return loss
+
+    monkeypatch.setattr(CopyingTask, "loss", loss_that_breaks_at_step_15)
+    with pytest.raises(QrnnError):
+        train(run_config(DOCUMENT, "copying", "rnn", 0), tmp_path / "run", progress=False)
+    prepare_test_set(DOCUMENT, "copying", tmp_path / "data")
+    with pytest.raises(QrnnError, match=rf"run {tmp_path / 'run'} is unfinished: its checkpoint is at step 10 of 20"):
+        evaluate_run(tmp_path / "run", tmp_path / "data")
+
+
+def test_a_test_set_of_other_task_settings_is_refused(finished, tmp_path):
+    other = validate({**DOCUMENT, "tasks": {"copying": {**DOCUMENT["tasks"]["copying"], "blank_length": 4}}})
+    prepare_test_set(other, "copying", tmp_path / "data")
+    with pytest.raises(QrnnError, match=r"made with other task settings .* task_settings.blank_length: 4 -> 3"):
+        evaluate_run(finished / "run", tmp_path / "data")
+
+
+def test_missing_files_are_named(finished, tmp_path):
+    shutil.copytree(finished / "run", tmp_path / "run")
+    (tmp_path / "run" / "checkpoint.pt").unlink()
+    with pytest.raises(QrnnError, match=rf"missing run file {tmp_path / 'run' / 'checkpoint.pt'}"):
+        evaluate_run(tmp_path / "run", finished / "data")
+    with pytest.raises(QrnnError, match=rf"missing run file {tmp_path / 'nothing' / 'config.json'}"):
+        evaluate_run(tmp_path / "nothing", finished / "data")
+    with pytest.raises(QrnnError, match=rf"missing test-set file {tmp_path / 'manifest.json'}"):
+        evaluate_run(finished / "run", tmp_path)
+
+
+def test_evaluate_command_writes_the_file_or_one_line_error(finished, tmp_path):
+    command = [sys.executable, "-m", "qrnn", "evaluate", "--data", str(finished / "data"), "--out", str(tmp_path / "evaluation.json")]
+    result = subprocess.run([*command, "--run", str(finished / "run")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "evaluation.json").read_text())["metrics"] == write_evaluation(finished / "run", finished / "data", tmp_path / "again.json")["metrics"]
+    failed = subprocess.run([*command, "--run", str(tmp_path / "absent")], capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 2
+    assert failed.stderr.strip().splitlines() == [f"qrnn: error: missing run file {tmp_path / 'absent' / 'config.json'}; train the run first with `qrnn train --out {tmp_path / 'absent'}`"]
