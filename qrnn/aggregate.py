@@ -174,6 +174,20 @@ def curve_rows(results: list[RunResult]) -> list[dict[str, Any]]:
     return rows
 
 
+def mean_curve_rows(curves: list[dict[str, Any]], column: str) -> list[dict[str, Any]]:
+    """Wide format for `dvc plots`, which draws one line per column: a row per step, a column
+    per model ("model/variant" for variants other than default) holding the mean over seeds."""
+    values: dict[str, dict[int, list[float]]] = {}
+    for row in curves:
+        name = row["model"] if row["variant"] == "default" else f"{row['model']}/{row['variant']}"
+        values.setdefault(name, {}).setdefault(row["step"], []).append(row[column])
+    steps = sorted({step for per_step in values.values() for step in per_step})
+    return [
+        {"step": step, **{name: sum(per_step[step]) / len(per_step[step]) if step in per_step else "" for name, per_step in values.items()}}
+        for step in steps
+    ]
+
+
 def _json_safe(value: Any) -> Any:
     """NaN becomes null: strict JSON has no NaN, and DVC reads strict JSON."""
     if isinstance(value, dict):
@@ -181,7 +195,15 @@ def _json_safe(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def write_tables(task: str, run_dirs: list[str | Path], out_csv: str | Path, out_md: str | Path, out_json: str | Path, out_curves: str | Path) -> dict[str, Any]:
+def write_tables(
+    task: str,
+    run_dirs: list[str | Path],
+    out_csv: str | Path,
+    out_md: str | Path,
+    out_json: str | Path,
+    out_curves: str | Path,
+    out_curves_mean: str | Path | None = None,
+) -> dict[str, Any]:
     results = collect(run_dirs, task)
     table = summary(results)
     rows = flat_rows(table)
@@ -190,4 +212,7 @@ def write_tables(task: str, run_dirs: list[str | Path], out_csv: str | Path, out
     atomic.write_json(out_json, {key: {k: v for k, v in entry.items() if k not in ("model", "variant")} for key, entry in _json_safe(table).items()})
     curves = curve_rows(results)
     atomic.write_csv(out_curves, curves, list(curves[0]))
+    if out_curves_mean is not None:
+        means = mean_curve_rows(curves, f"eval_loss_{_units(results)['loss']}")
+        atomic.write_csv(out_curves_mean, means, list(means[0]))
     return table

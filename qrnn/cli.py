@@ -15,11 +15,15 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from qrnn.config import load_config, run_config
+    from qrnn.run_folder import prepare_run_folder
     from qrnn.train import train
 
     if args.threads:
         torch.set_num_threads(args.threads)
     run = run_config(load_config(args.config), args.task, args.model, args.seed, args.variant)
+    discarded = prepare_run_folder(run, args.out, args.discard_stale_checkpoint)
+    if discarded:
+        print(f"qrnn: discarded a checkpoint made under other settings ({'; '.join(discarded)}); starting over", file=sys.stderr)
     metrics = train(run, args.out, device=args.device, progress=not args.quiet)
     print(json.dumps({"out": str(args.out), "final": metrics["final"], "reference": metrics["reference"]}))
     return 0
@@ -49,7 +53,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _aggregate(args: argparse.Namespace) -> int:
     from qrnn.aggregate import write_tables
 
-    table = write_tables(args.task, args.runs, args.out_csv, args.out_md, args.out_json, args.out_curves)
+    table = write_tables(args.task, args.runs, args.out_csv, args.out_md, args.out_json, args.out_curves, args.out_curves_mean)
     print(json.dumps({"rows": len(table), "runs": len(args.runs), "out": str(args.out_md)}))
     return 0
 
@@ -93,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="cpu", metavar="DEVICE", help="cpu (default) or cuda / cuda:N")
     train.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads for torch (default: torch's choice)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--discard-stale-checkpoint",
+        action="store_true",
+        help="delete a checkpoint made under other settings and start over, instead of refusing it "
+        "(the workflow passes this: Snakemake reruns a run exactly when its settings change)",
+    )
     train.set_defaults(handler=_train)
 
     prepare = commands.add_parser(
@@ -133,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--out-md", required=True, metavar="FILE", help="the same table in Markdown")
     aggregate.add_argument("--out-json", required=True, metavar="FILE", help="nested {model/variant: {metric: {mean, std, ci_low, ci_high}}}, for `dvc metrics show`")
     aggregate.add_argument("--out-curves", required=True, metavar="FILE", help="learning curves, long format: step, model, variant, seed, held-out metrics")
+    aggregate.add_argument("--out-curves-mean", metavar="FILE", help="held-out loss per step, mean over seeds, one column per model (for `dvc plots`)")
     aggregate.set_defaults(handler=_aggregate)
 
     figures = commands.add_parser("figures", help="draw the study's figures from its tables", description="Draw figures from result tables (never from models).")

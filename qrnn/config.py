@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -173,15 +174,20 @@ def _describe(error: jsonschema.ValidationError, path_prefix: tuple[str, ...] = 
     return f"{where}: {error.message}"
 
 
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    """Parsed once per process: the workflow validates a document for every job of its DAG."""
+    return jsonschema.Draft202012Validator(load_schema())
+
+
 def _first_error(document: dict[str, Any]) -> jsonschema.ValidationError | None:
-    validator = jsonschema.Draft202012Validator(load_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(_validator().iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
     return errors[0] if errors else None
 
 
 def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     """Return a copy of ``raw`` with schema defaults filled in, or raise ConfigError."""
-    schema = load_schema()
+    schema = _validator().schema
     document = copy.deepcopy(raw) if raw is not None else {}
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: the top level must be a mapping, got {type(document).__name__}")

@@ -37,7 +37,8 @@ def make_run(root: Path, model: str, variant: str, seed: int, loss: float, accur
 
 
 def outputs(root: Path) -> dict[str, Path]:
-    return {name: root / "tables" / f"copying{suffix}" for name, suffix in [("out_csv", ".csv"), ("out_md", ".md"), ("out_json", ".json"), ("out_curves", "_curves.csv")]}
+    names = [("out_csv", ".csv"), ("out_md", ".md"), ("out_json", ".json"), ("out_curves", "_curves.csv"), ("out_curves_mean", "_curves_mean.csv")]
+    return {name: root / "tables" / f"copying{suffix}" for name, suffix in names}
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -101,6 +102,15 @@ def test_curves_are_long_format_with_units(study):
     assert len(rows) == 10
     lstm_seed_1 = [row for row in rows if row["model"] == "lstm" and row["seed"] == "1"]
     assert [(row["step"], float(row["eval_loss_nats"])) for row in lstm_seed_1] == [("5", 1.7), ("10", 0.7)]
+
+
+def test_mean_curves_are_wide_with_a_column_per_model(study):
+    rows = read_csv(study["out_curves_mean"])
+    assert list(rows[0]) == ["step", "qrnn", "qrnn/encoding_only", "lstm"]
+    # step 10: qrnn seeds 0.3 and 0.4; lstm seeds 0.5 and 0.7; step 5 is one nat higher
+    assert [row["step"] for row in rows] == ["5", "10"]
+    assert float(rows[1]["qrnn"]) == pytest.approx(0.35) and float(rows[1]["lstm"]) == pytest.approx(0.6)
+    assert float(rows[0]["qrnn/encoding_only"]) == pytest.approx(1.9)
 
 
 def test_refuses_duplicates_mixed_test_sets_and_missing_files(tmp_path):

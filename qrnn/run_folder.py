@@ -1,0 +1,51 @@
+"""Making a run folder ready for `qrnn train` when the workflow starts a job in it again.
+
+Snakemake reruns a training job when it was interrupted, when the run's own settings
+changed, or when told to; before it does, it deletes the job's declared outputs
+(config.json, history.csv, metrics.json) but not checkpoint.pt. `qrnn train` resumes
+from the checkpoint, which covers an interruption. Two other cases need a hand:
+
+- The settings changed: the checkpoint belongs to the old settings and `qrnn train`
+  refuses it. The workflow asks for it to be discarded, so the run starts over.
+- The checkpoint is already at the final step: `qrnn train` finishes at once and writes
+  history.csv only at evaluations, so the deleted history.csv is restored from the
+  checkpoint, which holds the whole history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from qrnn import atomic
+from qrnn.config import RunConfig, differences
+from qrnn.train import CHECKPOINT_FORMAT
+
+
+def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkpoint: bool) -> list[str]:
+    """Restore a missing history.csv from a matching checkpoint; with
+    ``discard_stale_checkpoint``, delete a checkpoint made under other settings.
+
+    Returns the settings that differed when a checkpoint was discarded, else [].
+    """
+    out_dir = Path(out_dir)
+    checkpoint_path = out_dir / "checkpoint.pt"
+    if not checkpoint_path.is_file():
+        return []
+    try:
+        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    except Exception:  # a damaged file: left for `qrnn train` to report
+        return []
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        changed = [f"checkpoint format: {checkpoint.get('format')!r} -> {CHECKPOINT_FORMAT!r}"]
+    else:
+        changed = differences(checkpoint["config"], run.to_dict())
+    if changed:
+        if discard_stale_checkpoint:
+            checkpoint_path.unlink()
+        return changed if discard_stale_checkpoint else []
+    history = checkpoint["history"]
+    if history and not (out_dir / "history.csv").exists():
+        atomic.write_csv(out_dir / "history.csv", history, list(history[-1]))
+    return []
