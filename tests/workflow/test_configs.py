@@ -1,0 +1,54 @@
+"""The shipped configs: valid, self-contained, commented, and with size-matched baselines."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from qrnn.config import deep_merge, load_config, run_config
+from qrnn.models.factory import build_model, parameter_counts
+from qrnn.study import study_runs
+from qrnn.tasks import build_task
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+pytestmark = pytest.mark.workflow
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "smoke.yaml", "paper.yaml"])
+def test_config_is_valid_and_makes_runs(name):
+    assert study_runs(load_config(CONFIG / name))
+
+
+@pytest.mark.parametrize("name", ["smoke.yaml", "paper.yaml"])
+def test_config_does_not_inherit_from_the_default_config(name):
+    """Snakemake lays a --configfile over config/config.yaml; these files set every key it sets."""
+    default = yaml.safe_load((CONFIG / "config.yaml").read_text())
+    own = yaml.safe_load((CONFIG / name).read_text())
+    assert deep_merge(default, own) == own
+
+
+def test_every_key_of_the_default_config_is_explained():
+    for number, line in enumerate((CONFIG / "config.yaml").read_text().splitlines(), 1):
+        if re.match(r"^\s*[a-z_]+:", line):
+            assert "#" in line, f"config.yaml line {number} has no comment: {line.strip()}"
+
+
+def test_every_paper_value_not_from_the_paper_says_why():
+    for number, line in enumerate((CONFIG / "paper.yaml").read_text().splitlines(), 1):
+        if re.match(r"^\s*[a-z_]+: \S", line) and "our choice:" not in line:
+            assert "#" in line, f"paper.yaml line {number} says neither where its value comes from nor why: {line.strip()}"
+
+
+@pytest.mark.parametrize("name,tolerance", [("config.yaml", 0.01), ("paper.yaml", 0.03)])
+def test_baselines_match_the_quantum_rnn_in_size(name, tolerance):
+    document = load_config(CONFIG / name)
+    counts = {}
+    for model in document["study"]["models"]:
+        run = run_config(document, "copying", model, 0)
+        task = build_task(run)
+        counts[model] = parameter_counts(build_model(model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step))["total"]
+    for model, count in counts.items():
+        assert abs(count - counts["qrnn"]) <= tolerance * counts["qrnn"], counts

@@ -1,0 +1,167 @@
+"""The Snakemake workflow end to end on config/smoke.yaml, run in temporary folders.
+
+Each project folder gets a copy of config/ and runs the repository's Snakefile with
+--directory, so results/ and .snakemake/ stay out of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+TABLES = ["results/tables/copying.csv", "results/tables/copying.md", "results/tables/copying.json", "results/tables/copying_curves.csv", "results/tables/copying_curves_mean.csv"]
+FIGURES = ["results/figures/copying_learning_curves.png", "results/figures/copying_learning_curves.pdf"]
+
+
+def snakemake_command(project: Path, *arguments: str) -> list[str]:
+    return [str(SNAKEMAKE), "--snakefile", str(REPOSITORY / "workflow" / "Snakefile"), "--directory", str(project), *arguments]
+
+
+def snakemake(project: Path, *arguments: str, check: bool = True, timeout: float = 600) -> str:
+    result = subprocess.run(snakemake_command(project, *arguments), cwd=project, capture_output=True, text=True, timeout=timeout)
+    output = result.stdout + result.stderr
+    if check:
+        assert result.returncode == 0, output[-4000:]
+    return output
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table Snakemake prints before running (or with -n)."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {match[1]: int(match[2]) for match in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE) if match[1] != "total"}
+
+
+def new_project(root: Path, **changes) -> Path:
+    """A folder with the repository's config/ and smoke.yaml changed by ``changes`` (top-level sections merged one level deep)."""
+    shutil.copytree(REPOSITORY / "config", root / "config")
+    smoke = yaml.safe_load((root / "config" / "smoke.yaml").read_text())
+    for section, values in changes.items():
+        smoke[section] = {**smoke.get(section, {}), **values}
+    (root / "config" / "test.yaml").write_text(yaml.safe_dump(smoke))
+    return root
+
+
+def mtimes(project: Path, pattern: str) -> dict[str, int]:
+    return {str(path.relative_to(project)): path.stat().st_mtime_ns for path in sorted(project.glob(pattern))}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory) -> Path:
+    project = new_project(tmp_path_factory.mktemp("smoke"))
+    snakemake(project, "--cores", "2", "--configfile", "config/test.yaml")
+    return project
+
+
+def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
+    for name in TABLES + FIGURES + ["results/report/study.yaml"]:
+        assert (smoke / name).stat().st_size > 0, name
+    table = (smoke / "results/tables/copying.md").read_text()
+    for row in ("| qrnn | default | 2 |", "| qrnn | encoding_only | 2 |", "| rnn | default | 2 |", "| lstm | default | 2 |", "| scornn | default | 2 |"):
+        assert row in table
+    assert len(list(smoke.glob("results/runs/copying/*/*/*/checkpoint.pt"))) == 10
+    snakemake(smoke, "--configfile", "config/test.yaml", "--report", "results/report.html")
+    report = (smoke / "results/report.html").read_text()
+    for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "Copying-memory study"):
+        assert name in report
+
+
+def test_a_second_run_has_nothing_to_do(smoke):
+    assert "Nothing to be done" in snakemake(smoke, "--cores", "2", "--configfile", "config/test.yaml")
+
+
+def test_deleting_one_run_redoes_only_that_run_and_what_depends_on_it(smoke):
+    run = smoke / "results/runs/copying/lstm/default/1"
+    aside = smoke / "lstm-seed-1"
+    run.rename(aside)
+    try:
+        output = snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/test.yaml")
+    finally:
+        aside.rename(run)
+    assert job_counts(output) == {"train": 1, "evaluate": 1, "aggregate": 1, "learning_curves": 1, "all": 1}
+    assert "wildcards: task=copying, model=lstm, variant=default, seed=1" in output
+
+
+def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
+    bigger = yaml.safe_load((smoke / "config/test.yaml").read_text())
+    bigger["study"]["test_sequences"] = 300
+    (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
+    counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
+    assert counts == {"prepare_data": 1, "evaluate": 10, "aggregate": 1, "learning_curves": 1, "describe_study": 1, "all": 1}
+
+
+def test_changing_a_variant_retrains_only_its_runs_from_scratch(smoke):
+    changed = yaml.safe_load((smoke / "config/test.yaml").read_text())
+    changed["study"]["variants"]["encoding_only"]["overrides"]["qrnn"]["n_layers"] = 2
+    (smoke / "config/changed.yaml").write_text(yaml.safe_dump(changed))
+    before = mtimes(smoke, "results/runs/copying/*/default/*/metrics.json")
+    output = snakemake(smoke, "--cores", "2", "--configfile", "config/changed.yaml")
+    assert job_counts(output)["train"] == 2
+    assert mtimes(smoke, "results/runs/copying/*/default/*/metrics.json") == before
+    for seed in (0, 1):
+        log = (smoke / f"results/logs/train/copying/qrnn/encoding_only/{seed}.log").read_text()
+        assert "discarded a checkpoint made under other settings" in log and "n_layers: 1 -> 2" in log
+    snakemake(smoke, "--cores", "2", "--configfile", "config/test.yaml")  # back to the smoke settings for later tests
+
+
+@pytest.mark.parametrize(
+    "changes,named",
+    [
+        ({"training": {"stpes": 10}}, "'stpes' was unexpected"),
+        ({"study": {"variants": {"default": {}, "enc": {"applies_to": ["qrnn"], "overrides": {"qrnn": {"n_qbits": 3}}}}}}, "unknown key study.variants.enc.overrides.qrnn.n_qbits"),
+    ],
+)
+def test_a_misspelled_key_fails_before_any_job_runs(tmp_path, changes, named):
+    project = new_project(tmp_path, **changes)
+    output = snakemake(project, "--cores", "1", "--configfile", "config/test.yaml", check=False)
+    assert named in output
+    assert not (project / "results").exists()
+
+
+def test_a_killed_run_resumes_from_its_checkpoint_and_finished_runs_are_kept(tmp_path):
+    """SIGKILL Snakemake and its jobs while a run is half trained, as a crash or a
+    cluster's time limit would, then rerun with --rerun-incomplete."""
+    project = new_project(tmp_path, study={"models": ["qrnn"], "seeds": [0, 1, 2], "variants": {"default": {}}}, training={"steps": 200})
+    process = subprocess.Popen(
+        snakemake_command(project, "--cores", "1", "--configfile", "config/test.yaml"),
+        cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    runs = project / "results/runs/copying/qrnn/default"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # one run finished and another past its first checkpoint
+            finished = {path.parent for path in runs.glob("*/metrics.json")}
+            half_trained = {path.parent for path in runs.glob("*/checkpoint.pt")} - finished
+            if finished and half_trained:
+                break
+            assert process.poll() is None, "the workflow ended before it could be killed"
+            time.sleep(0.02)
+        else:
+            pytest.fail("no run was ever half trained")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finished_before = mtimes(project, "results/runs/copying/qrnn/default/*/metrics.json")
+    unfinished = [runs / str(seed) for seed in (0, 1, 2) if not (runs / str(seed) / "metrics.json").exists()]
+    interrupted = [folder for folder in unfinished if (folder / "checkpoint.pt").exists()]
+    assert interrupted, "no half-trained run survived the kill"
+
+    snakemake(project, "--configfile", "config/test.yaml", "--unlock")  # a killed Snakemake leaves its lock behind
+    output = snakemake(project, "--cores", "2", "--configfile", "config/test.yaml", "--rerun-incomplete")
+    assert job_counts(output)["train"] == len(unfinished)
+    for folder in interrupted:
+        assert "resuming from" in (folder / "train.log").read_text(), folder
+    after = mtimes(project, "results/runs/copying/qrnn/default/*/metrics.json")
+    assert {name: after[name] for name in finished_before} == finished_before
+    assert len(after) == 3 and (project / "results/tables/copying.md").exists()

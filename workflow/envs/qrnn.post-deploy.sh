@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Snakemake runs this inside the new environment, from its working directory: the
+# repository root. --no-deps: the environment file already holds every dependency.
+set -euo pipefail
+pip install --no-deps --editable .

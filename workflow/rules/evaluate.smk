@@ -1,0 +1,28 @@
+# Reads the run's checkpoint.pt too (see train.smk for why it is not a declared file);
+# metrics.json is written after the final checkpoint, so it stands for both.
+rule evaluate:
+    input:
+        metrics="results/runs/{task}/{model}/{variant}/{seed}/metrics.json",
+        run_config="results/runs/{task}/{model}/{variant}/{seed}/config.json",
+        test_set="results/data/{task}/test.pt",
+        manifest="results/data/{task}/manifest.json",
+    output:
+        "results/runs/{task}/{model}/{variant}/{seed}/evaluation.json",
+    params:
+        run=lambda wildcards, input: Path(input.metrics).parent,
+        data=lambda wildcards, input: Path(input.manifest).parent,
+        device=device(EVALUATE),
+    log:
+        "results/logs/evaluate/{task}/{model}/{variant}/{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{task}/{model}/{variant}/{seed}.tsv"
+    threads: EVALUATE["cpus"]
+    resources:
+        mem_mb=EVALUATE["mem_mb"],
+        runtime=EVALUATE["runtime_minutes"],
+        gpu=EVALUATE["gpus"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn evaluate --run {params.run} --data {params.data} --out {output}"
+        " --device {params.device} --threads {threads} > {log} 2>&1"

@@ -1,0 +1,26 @@
+rule learning_curves:
+    input:
+        curves="results/tables/{task}_curves.csv",
+    output:
+        png=report(
+            "results/figures/{task}_learning_curves.png",
+            caption="../report/learning_curves.rst",
+            category="Results",
+            labels={"task": "{task}", "content": "learning curves"},
+        ),
+        pdf="results/figures/{task}_learning_curves.pdf",
+    params:
+        reference=memoryless_reference,
+    log:
+        "results/logs/learning_curves/{task}.log",
+    benchmark:
+        "results/benchmarks/learning_curves/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn figures learning-curves --curves {input.curves} --out-png {output.png}"
+        " --out-pdf {output.pdf} --reference {params.reference} > {log} 2>&1"

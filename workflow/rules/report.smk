@@ -1,0 +1,23 @@
+# The resolved config of the study, shown in the HTML report next to the results it made.
+rule describe_study:
+    output:
+        report(
+            "results/report/study.yaml",
+            caption="../report/study.rst",
+            category="Settings",
+            labels={"content": "resolved configuration"},
+        ),
+    params:
+        settings=study_settings,
+    log:
+        "results/logs/describe_study/study.log",
+    benchmark:
+        "results/benchmarks/describe_study/study.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn describe-study --config - --out {output} > {log} 2>&1"
