@@ -165,3 +165,10 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_finished_runs_are_kept(tmp
     after = mtimes(project, "results/runs/copying/qrnn/default/*/metrics.json")
     assert {name: after[name] for name in finished_before} == finished_before
     assert len(after) == 3 and (project / "results/tables/copying.md").exists()
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "smoke.yaml", "paper.yaml"])
+def test_lint_finds_nothing(tmp_path, name):
+    project = new_project(tmp_path)
+    output = snakemake(project, "--lint", "--configfile", f"config/{name}")
+    assert "Congratulations, your workflow is in a good condition!" in output
