@@ -3,13 +3,9 @@
 Snakemake reruns a training job when it was interrupted, when the run's own settings
 changed, or when told to; before it does, it deletes the job's declared outputs
 (config.json, history.csv, metrics.json) but not checkpoint.pt. `qrnn train` resumes
-from the checkpoint, which covers an interruption. Two other cases need a hand:
-
-- The settings changed: the checkpoint belongs to the old settings and `qrnn train`
-  refuses it. The workflow asks for it to be discarded, so the run starts over.
-- The checkpoint is already at the final step: `qrnn train` finishes at once and writes
-  history.csv only at evaluations, so the deleted history.csv is restored from the
-  checkpoint, which holds the whole history.
+from the checkpoint, which covers an interruption (and rewrites history.csv from it).
+When the settings changed, the checkpoint belongs to the old settings and `qrnn train`
+refuses it; the workflow asks for it to be discarded, so the run starts over.
 """
 
 from __future__ import annotations
@@ -18,14 +14,12 @@ from pathlib import Path
 
 import torch
 
-from qrnn import atomic
 from qrnn.config import RunConfig, differences
 from qrnn.train import CHECKPOINT_FORMAT
 
 
 def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkpoint: bool) -> list[str]:
-    """Restore a missing history.csv from a matching checkpoint; with
-    ``discard_stale_checkpoint``, delete a checkpoint made under other settings.
+    """With ``discard_stale_checkpoint``, delete a checkpoint made under other settings.
 
     Returns the settings that differed when a checkpoint was discarded, else [].
     """
@@ -41,11 +35,7 @@ def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkp
         changed = [f"checkpoint format: {checkpoint.get('format')!r} -> {CHECKPOINT_FORMAT!r}"]
     else:
         changed = differences(checkpoint["config"], run.to_dict())
-    if changed:
-        if discard_stale_checkpoint:
-            checkpoint_path.unlink()
-        return changed if discard_stale_checkpoint else []
-    history = checkpoint["history"]
-    if history and not (out_dir / "history.csv").exists():
-        atomic.write_csv(out_dir / "history.csv", history, list(history[-1]))
+    if changed and discard_stale_checkpoint:
+        checkpoint_path.unlink()
+        return changed
     return []

@@ -191,6 +191,9 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
             _save_checkpoint(checkpoint_path, run, model, optimizers, data_generator, state)
             logger.info("step %d: %s", state.step, ", ".join(f"{k}={v:.5g}" for k, v in row.items() if k != "step"))
     bar.close()
+    # Also when resuming from a checkpoint at the final step: the workflow deletes a
+    # rerun job's history.csv, and the checkpoint holds the whole history.
+    atomic.write_csv(out_dir / "history.csv", state.history, list(state.history[-1]))
 
     final = state.history[-1]
     metrics = {

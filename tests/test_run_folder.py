@@ -17,15 +17,15 @@ DOCUMENT = validate(
 )
 
 
-def test_history_deleted_before_a_rerun_of_a_finished_run_is_restored(tmp_path):
+def test_rerun_of_a_finished_run_after_snakemake_deleted_its_outputs_rewrites_them(tmp_path):
     run = run_config(DOCUMENT, "copying", "rnn", 1)
     first = train(run, tmp_path, progress=False)
     history = (tmp_path / "history.csv").read_bytes()
     for name in ("history.csv", "metrics.json", "config.json"):  # what Snakemake removes before rerunning
         (tmp_path / name).unlink()
     assert prepare_run_folder(run, tmp_path, discard_stale_checkpoint=True) == []
-    assert (tmp_path / "history.csv").read_bytes() == history
     again = train(run, tmp_path, progress=False)
+    assert (tmp_path / "history.csv").read_bytes() == history
     assert again["final"] == first["final"]
     assert "resuming from" in (tmp_path / "train.log").read_text()
     assert json.loads((tmp_path / "config.json").read_text()) == run.to_dict()
