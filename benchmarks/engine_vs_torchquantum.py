@@ -24,7 +24,7 @@ from qrnn.models.qrnn import QuantumRNN
 
 def build(n_qubits: int, backend: str, layers: int) -> QuantumRNN:
     settings = validate({})["models"]["qrnn"]
-    config = replace(model_config("qrnn", settings), n_qubits=n_qubits, n_layers=layers, backend=backend)
+    config = replace(model_config("qrnn", settings), n_qubits=n_qubits, n_layers=layers, backend=backend, gradient="autograd")
     torch.manual_seed(0)
     return QuantumRNN(input_size=16, config=config)
 

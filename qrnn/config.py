@@ -67,6 +67,7 @@ class QRNNConfig:
     controller: ControllerConfig
     dtype: str
     backend: str
+    gradient: str
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ unitary, so the state's norm is preserved by construction.
 
 Ablation switches (config ``models.qrnn``): ``encoding`` (controller | none),
 ``variational`` (controller | static | frozen | none), ``readout_feedback``,
-``controller.kind`` (mlp | linear), ``entangler``, ``readouts``.
+``controller.kind`` (mlp | linear), ``entangler``, ``readouts``. ``gradient: reversible``
+backpropagates without storing the states (qrnn/quantum/reversible.py).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.statevector import zero_state
 
 COMPLEX_DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
 
 
 def check_qrnn_config(config: QRNNConfig) -> None:
-    """Reject settings under which the input cannot reach the circuit."""
+    """Reject settings under which the input cannot reach the circuit, or that no backend supports."""
     if config.encoding == "none" and config.variational != "controller":
         raise ConfigError(
             f"models.qrnn: with encoding: none the input reaches the circuit only through "
@@ -37,6 +39,11 @@ def check_qrnn_config(config: QRNNConfig) -> None:
         )
     if config.backend == "torchquantum" and config.dtype != "complex64":
         raise ConfigError("models.qrnn: backend torchquantum computes in complex64; set dtype: complex64")
+    if config.backend == "torchquantum" and config.gradient == "reversible":
+        raise ConfigError(
+            "models.qrnn: gradient reversible needs the inverse step of backend engine; "
+            "with backend torchquantum set gradient: autograd"
+        )
 
 
 class QuantumRNN(RecurrentCore):
@@ -92,17 +99,29 @@ class QuantumRNN(RecurrentCore):
             return self.frozen_angles
         return None
 
+    @property
+    def reversible(self) -> bool:
+        return self.config.gradient == "reversible"
+
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         batch, steps, _ = inputs.shape
         state = zero_state(batch, self.n_qubits, self.dtype, inputs.device)
         readouts = self.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        paulis = tuple(self.config.readouts)
+        # Reversible steps only pay off when there is a backward pass to run.
+        holder = StateHolder(self._step, self._readout, paulis) if self.reversible and torch.is_grad_enabled() else None
         outputs = []
         for t in range(steps):
             features = torch.cat([inputs[:, t], readouts], dim=1) if self.config.readout_feedback else inputs[:, t]
             angles = self.controller(features)
             encoding = angles[:, : self.n_encoding_angles] if self.circuit.has_encoding else None
-            state = self._step(state, encoding, self._variational_angles(angles))
-            readouts = self._readout(state, tuple(self.config.readouts)).to(inputs.dtype)
+            variational = self._variational_angles(angles)
+            if holder is not None:
+                state, readouts = ReversibleStep.apply(holder, encoding, variational, state)
+            else:
+                state = self._step(state, encoding, variational)
+                readouts = self._readout(state, paulis)
+            readouts = readouts.to(inputs.dtype)
             outputs.append(readouts)
         return torch.stack(outputs, dim=1)
 

@@ -60,18 +60,38 @@ class EngineStep:
         self.circuit = circuit
         self.entangler = Entangler(circuit.entangler, circuit.n_qubits)
 
-    def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
-        """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
+    def _layer_gates(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> list[torch.Tensor]:
+        """The (batch, n, 2, 2) rotation layer of each block, the encoding fused into the first.
+
+        With no variational block the list holds the encoding layer alone (and no entangler
+        follows it).
+        """
         self.circuit.check_angles(encoding, variational)
-        batch = state.shape[0]
         pending = rotation_matrices("ry", encoding, GATE_DTYPE) if encoding is not None else None
+        layers = []
         for layer in range(self.circuit.n_layers):
             gates = compose_rotations(self.circuit.rotations, variational[:, layer], GATE_DTYPE)
             if pending is not None:  # fuse the encoding layer into the first block's rotations
                 gates = gates @ pending
                 pending = None
-            state = apply_single_qubit_layer(state, gates.expand(batch, -1, -1, -1))
-            state = self.entangler(state)
+            layers.append(gates.expand(batch, -1, -1, -1))
         if pending is not None:
-            state = apply_single_qubit_layer(state, pending)
+            layers.append(pending)
+        return layers
+
+    def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
+        for gates in self._layer_gates(state.shape[0], encoding, variational):
+            state = apply_single_qubit_layer(state, gates)
+            if self.circuit.n_layers > 0:
+                state = self.entangler(state)
+        return state
+
+    def inverse(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """U(angles)^dagger state: undo the step (entangler first, then the rotation layers
+        conjugate-transposed, last block first)."""
+        for gates in reversed(self._layer_gates(state.shape[0], encoding, variational)):
+            if self.circuit.n_layers > 0:
+                state = self.entangler.inverse(state)
+            state = apply_single_qubit_layer(state, gates.mH)
         return state

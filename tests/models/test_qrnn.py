@@ -26,7 +26,7 @@ def inputs(batch=3, steps=5, width=6, seed=0):
 def test_torchquantum_backend_gives_same_outputs_and_gradients(entangler):
     torch.manual_seed(0)
     engine = QuantumRNN(6, qrnn_config(n_qubits=4, n_layers=2, entangler=entangler))
-    reference = QuantumRNN(6, qrnn_config(n_qubits=4, n_layers=2, entangler=entangler, backend="torchquantum"))
+    reference = QuantumRNN(6, qrnn_config(n_qubits=4, n_layers=2, entangler=entangler, backend="torchquantum", gradient="autograd"))
     reference.load_state_dict(engine.state_dict())
     x = inputs()
     outputs = {}

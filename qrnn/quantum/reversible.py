@@ -1,0 +1,106 @@
+"""Reversible (adjoint) backpropagation through the recurrent circuit steps.
+
+Plain autograd through T steps keeps every intermediate state (T x B x 2**n amplitudes,
+several copies per step). A step is unitary, so the state before it can be recomputed
+from the state after it: psi_{t-1} = U(angles_t)^dagger psi_t. ``ReversibleStep`` is an
+autograd Function whose forward saves only the step's angles and a reference to a shared
+``StateHolder``; no state tensor is saved, so each is freed once the next step has used
+it. After the forward pass the holder holds psi_T. Autograd then runs the steps'
+backwards in reverse order (each step's state input is the previous step's output, so
+step t-1 waits for the gradient from step t); step t takes psi_t from the holder,
+recomputes psi_{t-1}, re-runs the step locally with autograd from psi_{t-1} and pulls
+the gradients of the angles and of psi_{t-1} through it, and leaves psi_{t-1} in the
+holder. The controller stays in the ordinary autograd graph: its activations are small.
+
+Drift. Every recomputed state inherits the rounding of the forward and the inverse
+steps, and the error grows with the number of steps undone (roughly a random walk over
+the steps' roundings). Measured with benchmarks/reversible_drift.py (n = 10, B = 4, the
+default circuit, no checkpoints), largest ||recomputed psi - forward psi|| (states of
+norm 1) after k inverse steps:
+    k            10       64       100      784
+    complex64    6.0e-7   1.5e-6   1.9e-6   5.5e-6
+    complex128   3.0e-15  6.7e-15  9.2e-15  1.9e-14
+To keep it independent of T, the holder also keeps an exact copy of the state every
+CHECKPOINT_INTERVAL = 64 steps and the backward restarts from it, so no recomputed state
+is more than 63 inverse steps from an exact one: the error stays at or below the 64-step
+values (1.5e-6, i.e. the few-ulp level of float32 amplitudes summed over 2**n of them;
+complex128 would not need it). The copies cost ceil(T / 64) states: at T = 784, n = 10,
+B = 32, complex64 that is 13 x 256 KiB = 3.3 MiB.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+# Steps between exact state copies; see "Drift" above (64 inverse steps drift by 1.5e-6
+# in complex64 and 7e-15 in complex128, while T / 64 copies stay negligible).
+CHECKPOINT_INTERVAL = 64
+
+Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], torch.Tensor]
+
+
+class StateHolder:
+    """The one state of a reversible sequence: psi_t during the forward pass, then walked back."""
+
+    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], checkpoint_interval: int | None = None):
+        self.step, self.readout, self.paulis = step, readout, paulis
+        self.checkpoint_interval = checkpoint_interval or CHECKPOINT_INTERVAL
+        self.state: torch.Tensor | None = None
+        self.position = 0  # index t of the state held (psi_t)
+        self.checkpoints: dict[int, torch.Tensor] = {}
+
+    def saved_bytes(self) -> int:
+        """Bytes of state kept for the backward pass (the held state and the checkpoints)."""
+        tensors = list(self.checkpoints.values()) + ([self.state] if self.state is not None else [])
+        return sum(t.numel() * t.element_size() for t in tensors)
+
+
+class ReversibleStep(torch.autograd.Function):
+    """(encoding, variational, psi_{t-1}) -> (psi_t, readouts_t) without saving any state."""
+
+    @staticmethod
+    def forward(ctx, holder: StateHolder, encoding, variational, state_in):
+        if holder.position % holder.checkpoint_interval == 0:
+            holder.checkpoints[holder.position] = state_in.detach().clone()
+        state_out = holder.step(state_in, encoding, variational)
+        readouts = holder.readout(state_out, holder.paulis)
+        holder.position += 1
+        holder.state = state_out.detach()
+        ctx.holder, ctx.position = holder, holder.position
+        ctx.save_for_backward(*(angles for angles in (encoding, variational) if angles is not None))
+        ctx.has_encoding, ctx.has_variational = encoding is not None, variational is not None
+        return state_out, readouts
+
+    @staticmethod
+    def backward(ctx, grad_state_out, grad_readouts):
+        holder = ctx.holder
+        if holder.position != ctx.position:
+            raise RuntimeError(
+                "reversible backward ran out of order (or twice): the held state is psi_"
+                f"{holder.position}, this step needs psi_{ctx.position}"
+            )
+        saved = list(ctx.saved_tensors)
+        encoding = saved.pop(0) if ctx.has_encoding else None
+        variational = saved.pop(0) if ctx.has_variational else None
+        previous = holder.checkpoints.pop(ctx.position - 1, None)
+        if previous is None:
+            previous = holder.step.inverse(holder.state, encoding, variational)
+        wanted = [index for index, needed in enumerate(ctx.needs_input_grad[1:]) if needed]
+        grads: list[torch.Tensor | None] = [None, None, None]
+        with torch.enable_grad():
+            inputs = [
+                None if tensor is None else tensor.detach().requires_grad_(index in wanted)
+                for index, tensor in enumerate((encoding, variational, previous))
+            ]
+            state_out = holder.step(inputs[2], inputs[0], inputs[1])
+            readouts = holder.readout(state_out, holder.paulis)
+            if wanted:
+                found = torch.autograd.grad(
+                    (state_out, readouts), [inputs[index] for index in wanted], (grad_state_out, grad_readouts), allow_unused=True
+                )
+                for index, grad in zip(wanted, found):
+                    grads[index] = grad
+        holder.state, holder.position = previous, ctx.position - 1
+        return (None, *grads)
