@@ -75,6 +75,18 @@ def _describe_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def _estimate(args: argparse.Namespace) -> int:
+    from qrnn import atomic
+    from qrnn.config import load_config
+    from qrnn.estimate import estimate, format_estimate
+
+    result = estimate(load_config(args.config), calibration_steps=args.calibration_steps, progress=not args.quiet)
+    print(format_estimate(result))
+    if args.json:
+        atomic.write_json(args.json, result)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qrnn",
@@ -170,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--config", required=True, metavar="FILE", help="YAML config file, or - for standard input")
     describe.add_argument("--out", required=True, metavar="FILE", help="YAML output")
     describe.set_defaults(handler=_describe_study)
+
+    cost = commands.add_parser(
+        "estimate",
+        help="print a study's number of jobs and its core-hours and GPU-hours",
+        description="Estimate what a study costs: each (task, model, variant) is timed for a few training steps at "
+        "its configured size on this machine, with resources.train.cpus threads, and scaled to the study's steps, "
+        "seeds and evaluations.",
+    )
+    cost.add_argument("--config", required=True, metavar="FILE", help="YAML config file, e.g. config/paper.yaml")
+    cost.add_argument("--calibration-steps", type=int, default=3, metavar="N", help="timed training steps per model (default 3)")
+    cost.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
+    cost.add_argument("--quiet", action="store_true", help="no progress bar")
+    cost.set_defaults(handler=_estimate)
     return parser
 
 

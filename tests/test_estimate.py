@@ -1,0 +1,39 @@
+"""The cost estimate: its arithmetic with fixed timings, and a real calibration on a tiny study."""
+
+import pytest
+
+from qrnn import estimate as estimate_module
+from qrnn.config import validate
+from qrnn.estimate import estimate, format_estimate
+
+TINY = {
+    "study": {"models": ["qrnn", "rnn"], "seeds": [0, 1, 2], "test_sequences": 100},
+    "training": {"steps": 1000, "eval_every": 100, "eval_batches": 2, "batch_size": 10},
+    "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
+    "models": {"qrnn": {"n_qubits": 2, "embedding_dim": 4, "controller": {"width": 4}}, "rnn": {"hidden_size": 4, "embedding_dim": 4}},
+    "resources": {"train": {"cpus": 2, "gpus": 1}},
+}
+
+
+def test_costs_add_up_from_the_timings(monkeypatch):
+    monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
+    monkeypatch.setattr(estimate_module, "time_run", lambda document, task, model, variant, steps: (0.5, 0.1) if model == "qrnn" else (0.01, 0.002))
+    result = estimate(validate(TINY), progress=False)
+    assert result["training_runs"] == 6 and result["jobs"] == 2 * 6 + 3 + 1
+    qrnn = next(cost for cost in result["runs"] if cost["model"] == "qrnn")
+    assert qrnn["n_runs"] == 3
+    assert qrnn["train_seconds"] == pytest.approx(1000 * 0.5 + 10 * 2 * 0.1 + 5.0)  # steps, held-out evaluations, start-up
+    assert qrnn["evaluate_seconds"] == pytest.approx(10 * 0.1 + 5.0)  # 100 test sequences in batches of 10
+    rnn = next(cost for cost in result["runs"] if cost["model"] == "rnn")
+    run_seconds = 3 * (qrnn["train_seconds"] + qrnn["evaluate_seconds"] + rnn["train_seconds"] + rnn["evaluate_seconds"])
+    assert result["core_hours"] == pytest.approx((run_seconds * 2 + 4 * 5.0) / 3600)
+    assert result["gpu_hours"] == pytest.approx(3 * (qrnn["train_seconds"] + rnn["train_seconds"]) / 3600)
+    text = format_estimate(result)
+    assert "16 jobs" in text and "GPU-hours (upper bound: timed on CPU)" in text
+
+
+def test_a_real_calibration_times_every_model_once():
+    result = estimate(validate({**TINY, "resources": {"train": {"cpus": 1, "gpus": 0}}}), calibration_steps=2, progress=False)
+    assert [(cost["model"], cost["n_runs"]) for cost in result["runs"]] == [("qrnn", 3), ("rnn", 3)]
+    assert all(cost["seconds_per_step"] > 0 for cost in result["runs"])
+    assert result["gpu_hours"] == 0 and result["core_hours"] > 0
