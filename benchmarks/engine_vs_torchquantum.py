@@ -2,8 +2,10 @@
 
 Both backends run the same QuantumRNN (same weights, B = 32, T = 10, L = 1) and are timed
 interleaved in one process, so machine load affects both alike; the ratio is the result.
+Both use gradient: autograd (torchquantum has no inverse step), so the ratio compares
+the simulators alone.
 
-    python benchmarks/engine_vs_torchquantum.py [--qubits 8 10 12] [--repeats 5] [--csv FILE]
+    python benchmarks/engine_vs_torchquantum.py [--qubits 8 10 12 | --all-sizes] [--repeats 5] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ def time_forward_backward(model: QuantumRNN, inputs: torch.Tensor) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--qubits", type=int, nargs="+", default=[8, 10, 12], help="qubit counts to time")
+    parser.add_argument("--all-sizes", action="store_true", help="time every n = 4..14 instead (n = 14 takes minutes and GiBs)")
     parser.add_argument("--batch", type=int, default=32, help="batch size B")
     parser.add_argument("--steps", type=int, default=10, help="sequence length T")
     parser.add_argument("--layers", type=int, default=1, help="variational blocks L")
     parser.add_argument("--repeats", type=int, default=5, help="timed repetitions per backend (median reported)")
-    parser.add_argument("--csv", type=Path, help="also write the table to this CSV file")
+    parser.add_argument("--csv", type=Path, default=Path("results/benchmarks/engine_vs_torchquantum.csv"), help="CSV file for the table")
     args = parser.parse_args(argv)
+    if args.all_sizes:
+        args.qubits = list(range(4, 15))
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, B={args.batch}, T={args.steps}, L={args.layers}")
     print(f"{'n':>3} {'engine [ms]':>12} {'torchquantum [ms]':>18} {'speed-up':>9}")
