@@ -11,7 +11,6 @@ the simulators alone.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from qrnn import atomic
 from qrnn.config import model_config, validate
 from qrnn.models.qrnn import QuantumRNN
 
@@ -67,11 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"n_qubits": n_qubits, "engine_ms": engine, "torchquantum_ms": reference, "speedup": reference / engine})
         print(f"{n_qubits:>3} {engine:>12.1f} {reference:>18.1f} {reference / engine:>8.1f}x", flush=True)
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with args.csv.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0
 
 

@@ -13,7 +13,6 @@ through its two shorter runs) exceeds --max-gib is skipped, and the estimate pri
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import subprocess
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from qrnn import atomic
 from qrnn.config import model_config, validate
 from qrnn.models.qrnn import QuantumRNN
 
@@ -96,11 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             a, r = peaks["autograd", steps], peaks["reversible", steps]
             print(f"T={steps}: autograd / reversible peak {a['peak_mib'] / r['peak_mib']:.2f}x "
                   f"(above base {a['above_base_mib'] / max(r['above_base_mib'], 1):.1f}x), time {a['seconds'] / r['seconds']:.2f}x")
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with args.csv.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0
 
 

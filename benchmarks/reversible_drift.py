@@ -13,13 +13,13 @@ qrnn/quantum/reversible.py bounds.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
 
 import torch
 
+from qrnn import atomic
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.statevector import zero_state
 
@@ -64,11 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         errors = drift(args.qubits, args.batch, max(args.undone), args.undone, dtype)
         print(f"{dtype:>10} " + " ".join(f"{errors[k]:>10.1e}" for k in args.undone), flush=True)
         rows += [{"dtype": dtype, "n_qubits": args.qubits, "batch": args.batch, "undone_steps": k, "max_error_norm": errors[k]} for k in args.undone]
-    args.csv.parent.mkdir(parents=True, exist_ok=True)
-    with args.csv.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0
 
 
