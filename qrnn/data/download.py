@@ -53,13 +53,23 @@ def fetch(url: str, sha256: str, download_dir: str | Path, filename: str, progre
             f"(truncated or corrupt); nothing was kept ({error})"
         ) from None
     except requests.exceptions.RequestException as error:
-        raise QrnnError(
-            f"could not download {url} ({type(error).__name__}: {_first_line(error)}); without network, "
-            f"download it yourself and save it as {target} (expected sha256 {sha256}); the next run verifies and uses it"
-        ) from None
+        raise DownloadUnavailable(url, target, sha256, _reason(error)) from None
     return target
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:200] if text else "no detail"
+class DownloadUnavailable(QrnnError):
+    """A file could not be downloaded (no network, host down, HTTP error): say how to get it by hand."""
+
+    def __init__(self, url: str, target: Path, sha256: str, reason: str):
+        self.url, self.target, self.sha256, self.reason = url, target, sha256, reason
+        super().__init__(
+            f"could not download {url} ({reason}); without network, download it yourself and save it as "
+            f"{target} (expected sha256 {sha256}); the next run verifies and uses it"
+        )
+
+
+def _reason(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    return type(error).__name__

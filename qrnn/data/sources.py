@@ -70,11 +70,23 @@ TRANS_DE_EN = Path("/usr/share/trans/de-en")
 
 
 def fetch_all(dataset: str, download_dir: str | Path, progress: bool = True) -> list[Path]:
-    """Every file of a full data set, downloaded (or found) in ``download_dir`` and verified."""
-    return [
-        download.fetch(download.mirrored(file.url, file.filename), file.sha256, download_dir, file.filename, progress)
-        for file in REMOTE[dataset]
-    ]
+    """Every file of a full data set, downloaded (or found) in ``download_dir`` and verified.
+    When some cannot be downloaded, the error lists each of them: URL and where to put it."""
+    paths, unavailable = [], []
+    for file in REMOTE[dataset]:
+        try:
+            paths.append(download.fetch(download.mirrored(file.url, file.filename), file.sha256, download_dir, file.filename, progress))
+        except download.DownloadUnavailable as error:
+            unavailable.append(error)
+    if len(unavailable) == 1:
+        raise unavailable[0]
+    if unavailable:
+        listing = "; ".join(f"{e.url} -> {e.target} (sha256 {e.sha256})" for e in unavailable)
+        raise QrnnError(
+            f"could not download {len(unavailable)} files of {dataset} ({unavailable[0].reason}); without network, "
+            f"download them yourself and save them as: {listing}; the next run verifies and uses them"
+        )
+    return paths
 
 
 def package_file(package: str, relative: str) -> Path:
