@@ -35,7 +35,7 @@ def clean(text: str) -> str:
 def dictionary_pairs(path: Path, max_length: int, progress: bool) -> list[tuple[str, str]]:
     """Sentence pairs from a trans-de-en style file (``German :: English``, entries aligned
     by `` | ``). A pair is kept when, after ``clean``, both sides end in . ! or ?, both
-    have 2 to ``max_length`` tokens, and its German sentence has not been seen before
+    have at least 2 words and at most ``max_length`` tokens (punctuation included), and its German sentence has not been seen before
     (file order decides); lines with unequal numbers of `` | `` parts are skipped."""
     pairs, seen = [], set()
     with open(path, encoding="utf-8") as handle:
@@ -50,7 +50,7 @@ def dictionary_pairs(path: Path, max_length: int, progress: bool) -> list[tuple[
                 de, en = clean(de), clean(en)
                 if not (de[-1:] in (".", "!", "?") and en[-1:] in (".", "!", "?")):
                     continue
-                if not (2 <= len(tokenize(de)) <= max_length and 2 <= len(tokenize(en)) <= max_length):
+                if not (_fits(tokenize(de), max_length) and _fits(tokenize(en), max_length)):
                     continue
                 if de.lower() not in seen:
                     seen.add(de.lower())
@@ -58,6 +58,10 @@ def dictionary_pairs(path: Path, max_length: int, progress: bool) -> list[tuple[
     if not pairs:
         raise QrnnError(f"{path} yields no German-English sentence pairs")
     return pairs
+
+
+def _fits(tokens: list[str], max_length: int) -> bool:
+    return len(tokens) <= max_length and sum(token[0].isalnum() or token[0] in "_'" for token in tokens) >= 2
 
 
 def read_multi30k(paths: list[Path]) -> dict[str, list[tuple[str, str]]]:
