@@ -88,7 +88,8 @@ def prepare_sentiment(
         raise QrnnError(f"unknown sentiment source {source!r}: use 'offline' or 'full'")
     tokenized = {}
     for name, (split_texts, split_labels) in data.items():
-        rows = [(tokens, label) for tokens, label in ((tokenize(t), y) for t, y in zip(split_texts, split_labels)) if tokens]
+        pairs = tqdm(zip(split_texts, split_labels), desc=f"tokenize {name}", total=len(split_texts), disable=not progress)
+        rows = [(tokens, label) for tokens, label in ((tokenize(t), y) for t, y in pairs) if tokens]
         tokenized[name] = ([tokens for tokens, _ in rows], [label for _, label in rows])
     vocab = build_vocab(tokenized["train"][0], (PAD, UNK), min_count, max_vocab)
     splits = {}

@@ -40,6 +40,7 @@ def test_offline_mnist_has_5000_real_digits_split_by_the_fractions(offline):
     table = np.loadtxt(sources.package_file(*sources.MNIST_5K), delimiter=",", dtype=np.int64)
     every = torch.cat([torch.cat([s["images"].long(), s["labels"][:, None]], 1) for s in splits.values()])
     assert len(every) == len(table) and torch.equal(every.sum(0), torch.from_numpy(table).sum(0))  # the same rows, reordered
+    assert manifest["raw_files"] == [sources.raw_record(sources.package_file(*sources.MNIST_5K))]
     assert manifest["raw_files"][0]["name"] == "mnist_5k.csv.gz" and "permutation.pt" not in manifest["files"]
 
 
