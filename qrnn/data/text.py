@@ -25,12 +25,14 @@ def build_vocab(sentences: Iterable[Sequence[str]], specials: Sequence[str], min
     alphabetical), at most ``max_vocab`` entries in all (specials included); None: no cap."""
     counts = Counter(token for sentence in sentences for token in sentence)
     words = sorted((token for token, count in counts.items() if count >= min_count and token not in specials), key=lambda t: (-counts[t], t))
+    check_max_vocab(max_vocab, specials)
     vocab = list(specials) + words
-    if max_vocab is not None:
-        if max_vocab <= len(specials):
-            raise QrnnError(f"max_vocab {max_vocab} leaves no room beyond the {len(specials)} special tokens")
-        vocab = vocab[:max_vocab]
-    return vocab
+    return vocab if max_vocab is None else vocab[:max_vocab]
+
+
+def check_max_vocab(max_vocab: int | None, specials: Sequence[str]) -> None:
+    if max_vocab is not None and max_vocab <= len(specials):
+        raise QrnnError(f"max_vocab {max_vocab} leaves no room beyond the {len(specials)} special tokens")
 
 
 def encode(sentences: Sequence[Sequence[str]], vocab: Sequence[str], width: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from qrnn.data import sources
 from qrnn.data.processed import json_bytes, write_processed
-from qrnn.data.text import BOS, EOS, PAD, UNK, build_vocab, encode, split_indices, tokenize
+from qrnn.data.text import check_max_vocab, BOS, EOS, PAD, UNK, build_vocab, encode, split_indices, tokenize
 from qrnn.errors import QrnnError
 
 SPECIALS = (PAD, UNK, BOS, EOS)
@@ -112,6 +112,7 @@ def prepare_translation(
     """
     settings = {"source": source, "split_seed": split_seed, "valid_fraction": valid_fraction, "test_fraction": test_fraction,
                 "max_length": max_length, "min_count": min_count, "max_vocab": max_vocab, "max_pairs": max_pairs}
+    check_max_vocab(max_vocab, SPECIALS)  # before reading the data
     if source == "offline":
         path = sources.trans_de_en()
         raw = [sources.raw_record(path)]
