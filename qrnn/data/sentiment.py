@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from qrnn.data import sources
 from qrnn.data.processed import json_bytes, write_processed
-from qrnn.data.text import check_max_vocab, PAD, UNK, build_vocab, encode, split_indices, tokenize
+from qrnn.data.text import PAD, UNK, build_vocab, check_max_vocab, encode, split_indices, tokenize
 from qrnn.errors import QrnnError
 
 LABELS = {"fresh": 1, "rotten": 0}

@@ -17,13 +17,13 @@ from tqdm import tqdm
 
 from qrnn.data import sources
 from qrnn.data.processed import json_bytes, write_processed
-from qrnn.data.text import check_max_vocab, BOS, EOS, PAD, UNK, build_vocab, encode, split_indices, tokenize
+from qrnn.data.text import BOS, EOS, PAD, UNK, build_vocab, check_max_vocab, encode, split_indices, tokenize
 from qrnn.errors import QrnnError
 
 SPECIALS = (PAD, UNK, BOS, EOS)
 ANNOTATION = re.compile(r"\{[^}]*\}|\[[^\]]*\]|\([^)]*\)|<[^>]*>")
 TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "–": "-"})
-MULTI30K_MEMBERS = ({"train": "train"}, {"valid": "val"}, {"test": "test"})  # archive -> file prefix
+MULTI30K_MEMBERS = (("train", "train"), ("valid", "val"), ("test", "test"))  # (split, file prefix) per archive
 
 
 def clean(text: str) -> str:
@@ -66,8 +66,7 @@ def _fits(tokens: list[str], max_length: int) -> bool:
 
 def read_multi30k(paths: list[Path]) -> dict[str, list[tuple[str, str]]]:
     out = {}
-    for path, members in zip(paths, MULTI30K_MEMBERS):
-        ((split, prefix),) = members.items()
+    for path, (split, prefix) in zip(paths, MULTI30K_MEMBERS):
         with tarfile.open(path, "r:gz") as archive:
             texts = {}
             for language in ("de", "en"):
@@ -82,8 +81,8 @@ def read_multi30k(paths: list[Path]) -> dict[str, list[tuple[str, str]]]:
 
 
 def subset(pairs: list, max_pairs: int | None, seed: int) -> list:
-    """At most ``max_pairs`` pairs, a seeded choice kept in their original order; None: all."""
-    if max_pairs is None or len(pairs) <= max_pairs:
+    """At most ``max_pairs`` pairs, a seeded choice kept in their original order; 0 or None: all."""
+    if not max_pairs or len(pairs) <= max_pairs:
         return pairs
     chosen = torch.randperm(len(pairs), generator=torch.Generator().manual_seed(seed))[:max_pairs].sort().values
     return [pairs[i] for i in chosen.tolist()]

@@ -86,6 +86,7 @@ def test_same_settings_same_bytes_and_max_pairs_draws_a_seeded_subset(small_dict
     first = prepare_translation(tmp_path / "a", source="offline", download_dir=tmp_path, progress=False, **SETTINGS)
     second = prepare_translation(tmp_path / "b", source="offline", download_dir=tmp_path, progress=False, **SETTINGS)
     assert first == second
+    assert prepare_translation(tmp_path / "d", source="offline", download_dir=tmp_path, progress=False, **(SETTINGS | {"max_pairs": 0}))["files"] == first["files"]
     capped = prepare_translation(tmp_path / "c", source="offline", download_dir=tmp_path, progress=False, **(SETTINGS | {"max_pairs": 5}))
     assert sum(capped["sizes"].values()) == 5 and capped["sha256"] != first["sha256"]
 
