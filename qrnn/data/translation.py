@@ -27,16 +27,17 @@ MULTI30K_MEMBERS = (("train", "train"), ("valid", "val"), ("test", "test"))  # (
 
 
 def clean(text: str) -> str:
-    """The first ``;``-separated alternative, without {f} [coll.] (...) <...> annotations."""
-    first = text.split(";")[0]
-    return " ".join(ANNOTATION.sub(" ", first).translate(TYPOGRAPHIC).split())
+    """The first ``;``-separated alternative, without {f} [coll.] (...) <...> annotations
+    (typographic quotes are made plain afterwards, only for the pairs kept: it is slow)."""
+    return " ".join(ANNOTATION.sub(" ", text.split(";")[0]).split())
 
 
 def dictionary_pairs(path: Path, max_length: int, progress: bool) -> list[tuple[str, str]]:
     """Sentence pairs from a trans-de-en style file (``German :: English``, entries aligned
     by `` | ``). A pair is kept when, after ``clean``, both sides end in . ! or ?, both
-    have at least 2 words and at most ``max_length`` tokens (punctuation included), and its German sentence has not been seen before
-    (file order decides); lines with unequal numbers of `` | `` parts are skipped."""
+    have at least 2 words and at most ``max_length`` tokens (punctuation included), and
+    its German sentence has not been seen before (file order decides); lines with unequal
+    numbers of `` | `` parts are skipped."""
     pairs, seen = [], set()
     with open(path, encoding="utf-8") as handle:
         for line in tqdm(handle, desc="trans-de-en", unit=" lines", disable=not progress):
@@ -50,6 +51,7 @@ def dictionary_pairs(path: Path, max_length: int, progress: bool) -> list[tuple[
                 de, en = clean(de), clean(en)
                 if not (de[-1:] in (".", "!", "?") and en[-1:] in (".", "!", "?")):
                     continue
+                de, en = de.translate(TYPOGRAPHIC), en.translate(TYPOGRAPHIC)
                 if not (_fits(tokenize(de), max_length) and _fits(tokenize(en), max_length)):
                     continue
                 if de.lower() not in seen:
