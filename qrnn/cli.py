@@ -87,6 +87,15 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from qrnn.audit import audit, default_document
+    from qrnn.config import load_config
+
+    document, source = (load_config(args.config), args.config) if args.config else default_document()
+    print(audit(document, args.variant, task=args.task, model=args.model, source=source), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qrnn",
@@ -195,6 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
     cost.add_argument("--quiet", action="store_true", help="no progress bar")
     cost.set_defaults(handler=_estimate)
+
+    from qrnn.ablations import PRESETS
+
+    audit = commands.add_parser(
+        "audit",
+        help="explain a variant: what it changes, which parameters are trained, where each circuit angle comes from",
+        description="Build the model a run of VARIANT trains and print: the settings it changes relative to the full "
+        "model (the models section) and what they mean; its trainable parameters per module, circuit angles (quantum) "
+        "apart from classical weights; buffers that are never trained; and the source of every angle of one step's "
+        f"circuit. VARIANT is a key of study.variants, an ablation preset ({', '.join(PRESETS)}) or a scaling point "
+        "(n<qubits>_l<depth>, with _params or _width for the matched baselines).",
+    )
+    audit.add_argument("variant", metavar="VARIANT", help="variant name")
+    audit.add_argument("--config", metavar="FILE", help="YAML config file (default: the repository's config/config.yaml, else the schema defaults)")
+    audit.add_argument("--task", metavar="TASK", help="task that sets the input and output sizes (default: the first of study.tasks)")
+    audit.add_argument("--model", metavar="MODEL", help="model to audit (default: qrnn if the variant applies to it, else its first model)")
+    audit.set_defaults(handler=_audit)
     return parser
 
 
