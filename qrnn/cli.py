@@ -87,6 +87,22 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scaling_table(args: argparse.Namespace) -> int:
+    from qrnn.scaling_table import write_scaling_table
+
+    rows = write_scaling_table(args.runs, args.out_csv, args.out_md)
+    print(json.dumps({"rows": len(rows), "runs": len(args.runs), "out": str(args.out_md)}))
+    return 0
+
+
+def _scaling_figure(args: argparse.Namespace) -> int:
+    from qrnn.scaling_figure import scaling_figure
+
+    scaling_figure(args.table, args.task, args.out_png, args.out_pdf)
+    print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     from qrnn.audit import audit, default_document
     from qrnn.config import load_config
@@ -181,6 +197,30 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--reference", required=True, type=float, metavar="VALUE", help="memoryless baseline, drawn as a dashed line (same unit as the column)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
+
+    scaling = kinds.add_parser(
+        "scaling",
+        help="test metrics against qubits per depth: quantum RNN and baselines matched in parameters / width",
+        description="One panel column per variational depth L and one row per test metric, drawn from the scaling "
+        "table: the quantum RNN and each baseline matched in parameters (solid) and in width (dotted), mean over "
+        "seeds with 95%% CI bars. Writes a PNG and a PDF.",
+    )
+    scaling.add_argument("--table", required=True, metavar="FILE", help="scaling table CSV written by `qrnn scaling-table`")
+    scaling.add_argument("--task", required=True, metavar="TASK", help="task whose rows to draw")
+    scaling.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    scaling.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    scaling.set_defaults(handler=_scaling_figure)
+
+    scaling_table = commands.add_parser(
+        "scaling-table",
+        help="summarise the evaluated runs of the scaling study into a table (CSV, Markdown)",
+        description="One row per task, scaling point (n, L), model and matching: hidden size, seeds, trainable "
+        "parameters (total, classical, quantum) and every test metric's mean, std and 95%% Student-t CI over seeds.",
+    )
+    scaling_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="run folders of scaling variants, holding evaluation.json and config.json")
+    scaling_table.add_argument("--out-csv", required=True, metavar="FILE", help="the table as CSV")
+    scaling_table.add_argument("--out-md", required=True, metavar="FILE", help="the table in Markdown, one section per task")
+    scaling_table.set_defaults(handler=_scaling_table)
 
     describe = commands.add_parser(
         "describe-study",
