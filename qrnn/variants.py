@@ -72,6 +72,6 @@ def generated_runs(document: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         )
         if not same:
             raise ConfigError(
-                f"study.variants.{variant}: also a {block} variant with other settings for {model}; rename the study variant"
+                f"study.variants.{variant}: the {block} block defines it too, with other settings for {model}; rename the study variant"
             )
     return runs
