@@ -10,6 +10,7 @@ from snakemake.utils import validate
 
 from qrnn.config import MODELS, TASKS
 from qrnn.config import validate as resolve_config
+from qrnn.ablations import ablation_runs
 from qrnn.scaling import scaling_runs
 from qrnn.study import data_document, reference_metrics, run_document, study_runs
 
@@ -83,6 +84,11 @@ def study_settings(wildcards):
 
 def memoryless_reference(wildcards):
     return reference_metrics(STUDY, wildcards.task)["memoryless_cross_entropy"]
+
+
+def ablation_folders(task):
+    """Run folders of the ablation study (config.ablations) on ``task``, `full` among them."""
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in ablation_runs(STUDY) if t == task]
 
 
 def scaling_folders():
