@@ -62,6 +62,7 @@ def scaling_figure(table_csv: str | Path, task: str, out_png: str | Path, out_pd
                 label = MODEL_LABELS[model] + (f", matched in {matching}" if matching else "")
                 panel.errorbar(qubits, means, yerr=errors, color=MODEL_COLORS[model], linestyle=MATCHING_STYLES[matching],
                                linewidth=2.4 if model == "qrnn" else 1.4, marker="o", markersize=3, capsize=2, label=label)
+            panel.set_xticks(sorted({int(row["n_qubits"]) for row in rows}))
             panel.grid(alpha=0.3)
             panel.tick_params(labelsize=FONT_SIZE - 1)
             if row_index == 0:
@@ -72,7 +73,7 @@ def scaling_figure(table_csv: str | Path, task: str, out_png: str | Path, out_pd
                 name, unit = metric.removeprefix("test_").rsplit("_", 1)
                 panel.set_ylabel(f"test {name.replace('_', ' ')} ({unit})", fontsize=FONT_SIZE)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside right upper", fontsize=FONT_SIZE - 2, frameon=False)
+    figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=FONT_SIZE - 2, frameon=False)
     figure.suptitle(f"{task}: mean over seeds, bars 95% CI", fontsize=FONT_SIZE)
     for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
         buffer = io.BytesIO()
