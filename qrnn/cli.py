@@ -87,6 +87,31 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scaling_table(args: argparse.Namespace) -> int:
+    from qrnn.scaling_table import write_scaling_table
+
+    rows = write_scaling_table(args.runs, args.out_csv, args.out_md)
+    print(json.dumps({"rows": len(rows), "runs": len(args.runs), "out": str(args.out_md)}))
+    return 0
+
+
+def _scaling_figure(args: argparse.Namespace) -> int:
+    from qrnn.scaling_figure import scaling_figure
+
+    scaling_figure(args.table, args.task, args.out_png, args.out_pdf)
+    print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from qrnn.audit import audit, default_document
+    from qrnn.config import load_config
+
+    document, source = (load_config(args.config), args.config) if args.config else default_document()
+    print(audit(document, args.variant, task=args.task, model=args.model, source=source), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qrnn",
@@ -173,6 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
 
+    scaling = kinds.add_parser(
+        "scaling",
+        help="test metrics against qubits per depth: quantum RNN and baselines matched in parameters / width",
+        description="One panel column per variational depth L and one row per test metric, drawn from the scaling "
+        "table: the quantum RNN and each baseline matched in parameters (solid) and in width (dotted), mean over "
+        "seeds with 95%% CI bars. Writes a PNG and a PDF.",
+    )
+    scaling.add_argument("--table", required=True, metavar="FILE", help="scaling table CSV written by `qrnn scaling-table`")
+    scaling.add_argument("--task", required=True, metavar="TASK", help="task whose rows to draw")
+    scaling.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    scaling.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    scaling.set_defaults(handler=_scaling_figure)
+
+    scaling_table = commands.add_parser(
+        "scaling-table",
+        help="summarise the evaluated runs of the scaling study into a table (CSV, Markdown)",
+        description="One row per task, scaling point (n, L), model and matching: hidden size, seeds, trainable "
+        "parameters (total, classical, quantum) and every test metric's mean, std and 95%% Student-t CI over seeds.",
+    )
+    scaling_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="run folders of scaling variants, holding evaluation.json and config.json")
+    scaling_table.add_argument("--out-csv", required=True, metavar="FILE", help="the table as CSV")
+    scaling_table.add_argument("--out-md", required=True, metavar="FILE", help="the table in Markdown, one section per task")
+    scaling_table.set_defaults(handler=_scaling_table)
+
     describe = commands.add_parser(
         "describe-study",
         help="write the resolved config (all defaults filled in) with the software versions",
@@ -195,6 +244,23 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
     cost.add_argument("--quiet", action="store_true", help="no progress bar")
     cost.set_defaults(handler=_estimate)
+
+    from qrnn.ablations import PRESETS
+
+    audit = commands.add_parser(
+        "audit",
+        help="explain a variant: what it changes, which parameters are trained, where each circuit angle comes from",
+        description="Build the model a run of VARIANT trains and print: the settings it changes relative to the full "
+        "model (the models section) and what they mean; its trainable parameters per module, circuit angles (quantum) "
+        "apart from classical weights; buffers that are never trained; and the source of every angle of one step's "
+        f"circuit. VARIANT is a key of study.variants, an ablation preset ({', '.join(PRESETS)}) or a scaling point "
+        "(n<qubits>_l<depth>, with _params or _width for the matched baselines).",
+    )
+    audit.add_argument("variant", metavar="VARIANT", help="variant name")
+    audit.add_argument("--config", metavar="FILE", help="YAML config file (default: the repository's config/config.yaml, else the schema defaults)")
+    audit.add_argument("--task", metavar="TASK", help="task that sets the input and output sizes (default: the first of study.tasks)")
+    audit.add_argument("--model", metavar="MODEL", help="model to audit (default: qrnn if the variant applies to it, else its first model)")
+    audit.set_defaults(handler=_audit)
     return parser
 
 

@@ -61,6 +61,7 @@ class QRNNConfig:
     rotations: tuple[str, ...]
     entangler: str
     readouts: tuple[str, ...]
+    core: str
     encoding: str
     variational: str
     readout_feedback: bool
@@ -249,16 +250,17 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def variant_models(document: dict[str, Any], variant: str) -> dict[str, Any]:
+def variant_models(document: dict[str, Any], variant: str, task: str | None = None) -> dict[str, Any]:
     """The ``models`` section with the overrides of ``study.variants.<variant>`` merged in.
 
     The merged document is validated again, so a bad key inside the overrides is reported
-    under its own name (study.variants.<variant>.overrides.<model>.<key>).
+    under its own name (study.variants.<variant>.overrides.<model>.<key>). Ablation presets
+    and scaling points resolve too (qrnn.variants); scaling points matched in parameter
+    count need ``task``.
     """
-    variants = document["study"]["variants"]
-    if variant not in variants:
-        raise ConfigError(f"unknown variant {variant!r} (study.variants defines: {', '.join(variants)})")
-    settings = variants[variant]
+    from qrnn.variants import variant_settings  # generated variants build models: import late
+
+    settings = variant_settings(document, variant, task)
     where = ("study", "variants", variant, "overrides")
     for model in settings["overrides"]:
         if model not in settings["applies_to"]:
@@ -281,16 +283,18 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
         raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
     if seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed}")
-    models = variant_models(document, variant)
-    applies_to = document["study"]["variants"][variant]["applies_to"]
+    from qrnn.variants import variant_settings, variant_training
+
+    applies_to = variant_settings(document, variant, task)["applies_to"]
     if model not in applies_to:
         raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
+    models = variant_models(document, variant, task)
     return RunConfig(
         task=task,
         model=model,
         variant=variant,
         seed=seed,
-        training=_build(TrainingConfig, document["training"]),
+        training=_build(TrainingConfig, variant_training(document, variant)),
         task_settings=task_settings,
         model_settings=model_config(model, models[model]),
     )

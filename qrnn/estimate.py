@@ -35,7 +35,11 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
-    return 2 * len(study_runs(document)) + len(document["study"]["tasks"]) * JOBS_PER_TASK + JOBS_PER_STUDY
+    runs = study_runs(document)
+    other_tasks = {task for task, *_ in runs} - set(document["study"]["tasks"])  # ablation/scaling tasks: test data only
+    scaling = document["scaling"]  # one table, one figure per task
+    scaling_jobs = 1 + len(scaling["tasks"]) if scaling["enabled"] else 0
+    return 2 * len(runs) + len(document["study"]["tasks"]) * JOBS_PER_TASK + len(other_tasks) + scaling_jobs + JOBS_PER_STUDY
 
 
 @dataclass(frozen=True)

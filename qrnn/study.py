@@ -17,6 +17,7 @@ from qrnn import atomic
 from qrnn.config import TrainingConfig, run_config, task_config, variant_models
 from qrnn.provenance import git_revision, library_versions
 from qrnn.tasks import TASK_CLASSES
+from qrnn.variants import generated_runs, variant_settings, variant_training
 
 Run = tuple[str, str, str, int]  # (task, model, variant, seed)
 
@@ -27,7 +28,7 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
     study = document["study"]
     for variant in study["variants"]:
         variant_models(document, variant)  # check every variant's overrides up front
-    return [
+    runs = [
         (task, model, variant, seed)
         for task in study["tasks"]
         for model in study["models"]
@@ -35,6 +36,11 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
         if model in settings["applies_to"]
         for seed in study["seeds"]
     ]
+    # Then the runs of the ablations and scaling blocks (qrnn.variants), each folder once.
+    for task, model, variant in dict.fromkeys(run[:3] for run in generated_runs(document)):
+        run_config(document, task, model, 0, variant)  # an unmatched size fails here, not in a job
+    seen = set(runs)
+    return runs + [run for run in dict.fromkeys(generated_runs(document)) if run not in seen]
 
 
 def run_document(document: dict[str, Any], task: str, model: str, variant: str) -> dict[str, Any]:
@@ -44,9 +50,10 @@ def run_document(document: dict[str, Any], task: str, model: str, variant: str) 
     run_config(document, task, model, 0, variant)  # raise here, not in the job, if it cannot resolve
     task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
-    overrides = document["study"]["variants"][variant]["overrides"]
+    overrides = variant_settings(document, variant, task)["overrides"]
+    training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
     return {
-        "training": {key: document["training"][key] for key in training_fields},
+        "training": {key: training[key] for key in training_fields},
         "tasks": {task: {key: document["tasks"][task][key] for key in task_fields}},
         "models": {model: document["models"][model]},
         "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides[model]} if model in overrides else {}}}},

@@ -199,6 +199,7 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
     metrics = {
         "task": run.task,
         "model": run.model,
+        "variant": run.variant,
         "seed": run.seed,
         "steps": state.step,
         "final": {key.removeprefix("eval_"): value for key, value in final.items() if key.startswith("eval_")},

@@ -19,6 +19,10 @@ def build_core(model: str, settings: ModelConfig, input_size: int) -> RecurrentC
         from qrnn.models.qrnn import QuantumRNN
 
         assert isinstance(settings, QRNNConfig)
+        if settings.core == "classical_bottleneck":  # the ablation control without a quantum state
+            from qrnn.models.bottleneck import ClassicalBottleneck
+
+            return ClassicalBottleneck(input_size, settings)
         return QuantumRNN(input_size, settings)
     if model == "rnn":
         from qrnn.models.rnn import VanillaRNN

@@ -70,7 +70,10 @@ def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
     table = (smoke / "results/tables/copying.md").read_text()
     for row in ("| qrnn | default | 2 |", "| qrnn | encoding_only | 2 |", "| rnn | default | 2 |", "| lstm | default | 2 |", "| scornn | default | 2 |"):
         assert row in table
-    assert len(list(smoke.glob("results/runs/copying/*/*/*/checkpoint.pt"))) == 10
+    assert len(list(smoke.glob("results/runs/copying/*/*/*/checkpoint.pt"))) == 10 + 3 + 6  # study, ablations, scaling
+    assert "| qrnn | classical_bottleneck | 1 |" in table
+    for name in ("results/tables/scaling.csv", "results/tables/scaling.md", "results/figures/scaling_copying.png", "results/figures/scaling_copying.pdf"):
+        assert (smoke / name).stat().st_size > 0, name
     snakemake(smoke, "--configfile", "config/test.yaml", "--report", "results/report.html")
     report = (smoke / "results/report.html").read_text()
     for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "Copying-memory study"):
@@ -98,7 +101,7 @@ def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
     bigger["study"]["test_sequences"] = 300
     (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
     counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
-    assert counts == {"prepare_data": 1, "evaluate": 10, "aggregate": 1, "learning_curves": 1, "describe_study": 1, "all": 1}
+    assert counts == {"prepare_data": 1, "evaluate": 19, "aggregate": 1, "learning_curves": 1, "scaling_table": 1, "scaling_figure": 1, "describe_study": 1, "all": 1}
 
 
 def test_changing_a_variant_retrains_only_its_runs_from_scratch(smoke):
@@ -132,7 +135,10 @@ def test_a_misspelled_key_fails_before_any_job_runs(tmp_path, changes, named):
 def test_a_killed_run_resumes_from_its_checkpoint_and_finished_runs_are_kept(tmp_path):
     """SIGKILL Snakemake and its jobs while a run is half trained, as a crash or a
     cluster's time limit would, then rerun with --rerun-incomplete."""
-    project = new_project(tmp_path, study={"models": ["qrnn"], "seeds": [0, 1, 2], "variants": {"default": {}}}, training={"steps": 200})
+    project = new_project(
+        tmp_path, study={"models": ["qrnn"], "seeds": [0, 1, 2], "variants": {"default": {}}}, training={"steps": 200},
+        ablations={"enabled": False}, scaling={"enabled": False},
+    )
     process = subprocess.Popen(
         snakemake_command(project, "--cores", "1", "--configfile", "config/test.yaml"),
         cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

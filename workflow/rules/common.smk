@@ -10,6 +10,8 @@ from snakemake.utils import validate
 
 from qrnn.config import MODELS, TASKS
 from qrnn.config import validate as resolve_config
+from qrnn.ablations import ablation_runs
+from qrnn.scaling import scaling_runs
 from qrnn.study import data_document, reference_metrics, run_document, study_runs
 
 
@@ -47,8 +49,13 @@ def device(resources):
     return "cuda" if resources["gpus"] > 0 else "cpu"
 
 
+# The scaling runs have their own table (rules/scaling.smk); the task's table and learning
+# curves hold the study's and the ablations' runs.
+SCALING_RUNS = set(scaling_runs(STUDY))
+
+
 def run_folders(task):
-    return [f"results/runs/{t}/{model}/{variant}/{seed}" for t, model, variant, seed in RUNS if t == task]
+    return [f"results/runs/{t}/{model}/{variant}/{seed}" for t, model, variant, seed in RUNS if t == task and (t, model, variant, seed) not in SCALING_RUNS]
 
 
 def run_files(name):
@@ -79,12 +86,25 @@ def memoryless_reference(wildcards):
     return reference_metrics(STUDY, wildcards.task)["memoryless_cross_entropy"]
 
 
+def ablation_folders(task):
+    """Run folders of the ablation study (config.ablations) on ``task``, `full` among them."""
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in ablation_runs(STUDY) if t == task]
+
+
+def scaling_folders():
+    """Run folders of the scaling study (config.scaling), for its table."""
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in RUNS if (t, m, v, s) in SCALING_RUNS]
+
+
 # Every run's evaluation is a target in its own right: runs are results (kept and versioned),
 # not intermediates that Snakemake would leave missing while the tables are up to date.
 def final_outputs():
     tasks = STUDY["study"]["tasks"]
+    scaling = STUDY["scaling"]  # ablation and scaling runs may be on tasks outside study.tasks
     return [
-        *(f"{folder}/evaluation.json" for task in tasks for folder in run_folders(task)),
+        *(f"results/runs/{t}/{m}/{v}/{s}/evaluation.json" for t, m, v, s in RUNS),
+        *(["results/tables/scaling.csv", "results/tables/scaling.md"] if scaling["enabled"] else []),
+        *(expand("results/figures/scaling_{task}.{ext}", task=scaling["tasks"] if scaling["enabled"] else [], ext=["png", "pdf"])),
         *expand("results/tables/{task}.{ext}", task=tasks, ext=["csv", "md", "json"]),
         *expand("results/tables/{task}_curves{kind}.csv", task=tasks, kind=["", "_mean"]),
         *expand("results/figures/{task}_learning_curves.{ext}", task=tasks, ext=["png", "pdf"]),
