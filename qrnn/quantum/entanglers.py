@@ -56,6 +56,20 @@ def _cz_signs(pairs: tuple[tuple[int, int], ...], n_qubits: int) -> np.ndarray:
     return 1.0 - 2.0 * parity
 
 
+class _Permutation(torch.autograd.Function):
+    """state[:, source] whose gradient is the inverse permutation, a gather again
+    (autograd's gradient of index_select is a scatter-add, several times slower)."""
+
+    @staticmethod
+    def forward(ctx, state, source, inverse):
+        ctx.inverse = inverse
+        return state.index_select(1, source)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.index_select(1, ctx.inverse), None, None
+
+
 class Entangler:
     """A fixed entangling pattern on ``n_qubits`` qubits; call it on a (batch, 2**n) state."""
 
@@ -81,7 +95,7 @@ class Entangler:
             return state
         table = self._table(state.device, state.dtype, inverse)
         if self.kind.startswith("cnot"):
-            return state.index_select(1, table)
+            return _Permutation.apply(state, table, self._table(state.device, state.dtype, not inverse))
         return state * table
 
     def __call__(self, state: torch.Tensor) -> torch.Tensor:
