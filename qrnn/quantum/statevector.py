@@ -22,7 +22,7 @@ import torch
 
 # Qubits fused into one Kronecker block. 2**4 = 16 keeps the extra arithmetic per
 # amplitude small while cutting the number of passes over the state fourfold
-# (see benchmarks/engine_vs_torchquantum.py).
+# (see benchmarks/simulators.py).
 GROUP_SIZE = 4
 
 
