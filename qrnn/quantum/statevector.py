@@ -66,8 +66,10 @@ def apply_single_qubit_layer(state: torch.Tensor, gates: torch.Tensor, group_siz
     blocks = _blocks(gates, group_size, state.dtype)
     for block, (_, size) in zip(blocks, _groups(n_qubits, group_size)):
         leading = state.reshape(batch, 2**size, dimension // 2**size)
-        # (rest, 2**size) <- (rest, 2**size) @ block^T, i.e. block applied to the leading qubits
-        state = torch.matmul(leading.transpose(1, 2), block.transpose(1, 2)).reshape(batch, dimension)
+        # (rest, 2**size) <- (rest, 2**size) @ block^T, i.e. block applied to the leading qubits.
+        # bmm takes the transposed operands as they are (BLAS transpose flags); matmul
+        # would first copy the transposed state.
+        state = torch.bmm(leading.transpose(1, 2), block.transpose(1, 2)).reshape(batch, dimension)
     return state
 
 
