@@ -58,6 +58,30 @@ def _aggregate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _main_table(args: argparse.Namespace) -> int:
+    from qrnn.tables import write_main_table
+
+    table = write_main_table(args.task, args.runs, args.out_prefix, args.out_verdict, seed=args.seed)
+    print(json.dumps({"rows": len(table.rows), "out": [f"{args.out_prefix}.csv", str(args.out_verdict)]}))
+    return 0
+
+
+def _ablation_table(args: argparse.Namespace) -> int:
+    from qrnn.tables import write_ablation_table
+
+    table = write_ablation_table(args.runs, args.out_prefix, seed=args.seed)
+    print(json.dumps({"rows": len(table.rows), "out": f"{args.out_prefix}.csv"}))
+    return 0
+
+
+def _audit_number(args: argparse.Namespace) -> int:
+    from qrnn.provenance import audit_number, format_audit
+
+    record = audit_number(args.table, args.row, args.column, args.tables_dir)
+    print(json.dumps(record, indent=2) if args.json else format_audit(record))
+    return 0
+
+
 def _learning_curves(args: argparse.Namespace) -> int:
     from qrnn.figures import learning_curves
 
@@ -157,6 +181,45 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--out-curves", required=True, metavar="FILE", help="learning curves, long format: step, model, variant, seed, held-out metrics")
     aggregate.add_argument("--out-curves-mean", metavar="FILE", help="held-out loss per step, mean over seeds, one column per model (for `dvc plots`)")
     aggregate.set_defaults(handler=_aggregate)
+
+    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
+    table_kinds = tables.add_subparsers(dest="table", metavar="TABLE", required=True)
+    main_table = table_kinds.add_parser(
+        "main",
+        help="task x model: parameters, main metric with CI, tests against the quantum RNN, and the verdict",
+        description="One row per model (its default variant): trainable parameters, the task's main metric (mean, std, "
+        "bootstrap 95%% CI over seeds), and each baseline against the quantum RNN: difference, Welch and Mann-Whitney p, "
+        "Holm-corrected p over the task's baselines, paired tests when seeds pair, Hedges' g, Cliff's delta, seeds for 80%% power. "
+        "Writes PREFIX.csv/.md/.tex/.provenance.json and a verdict in Markdown.",
+    )
+    main_table.add_argument("--task", required=True, choices=TASKS, help="task the runs belong to")
+    main_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated run folders of the task")
+    main_table.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_main")
+    main_table.add_argument("--out-verdict", required=True, metavar="FILE", help="the verdict, Markdown")
+    main_table.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
+    main_table.set_defaults(handler=_main_table)
+    ablations = table_kinds.add_parser(
+        "ablations",
+        help="every quantum-RNN variant against the full model, per task",
+        description="Per task, each quantum-RNN variant against variant 'full' (else 'default'): classical and quantum "
+        "trainable parameters, main metric with bootstrap CI, difference and Holm-corrected Welch p. Writes PREFIX.csv/.md/.tex/.provenance.json.",
+    )
+    ablations.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated quantum-RNN run folders, any tasks")
+    ablations.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/ablations")
+    ablations.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
+    ablations.set_defaults(handler=_ablation_table)
+
+    audit = commands.add_parser(
+        "audit-number",
+        help="print the runs behind one number of a table (folders, config hash, git revision, data hash)",
+        description="Look up a table cell in the table's provenance file and print its value and every run it was computed from.",
+    )
+    audit.add_argument("table", metavar="TABLE", help="table name (e.g. copying_main, ablations) or a table file (.csv/.md/.tex)")
+    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables) or task/variant (ablations)")
+    audit.add_argument("column", metavar="COLUMN", help="CSV column, e.g. mean, p_welch_holm")
+    audit.add_argument("--tables-dir", default="results/tables", metavar="DIR", help="where tables named by name live (default results/tables)")
+    audit.add_argument("--json", action="store_true", help="print the record as JSON")
+    audit.set_defaults(handler=_audit_number)
 
     figures = commands.add_parser("figures", help="draw the study's figures from its tables", description="Draw figures from result tables (never from models).")
     kinds = figures.add_subparsers(dest="figure", metavar="FIGURE", required=True)

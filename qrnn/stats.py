@@ -186,10 +186,18 @@ def seeds_for_power(a: Sequence[float], b: Sequence[float], power: float = 0.8, 
         return math.nan
     if effect == 0:
         return math.inf
+    analysis = TTestIndPower()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        at_two = analysis.power(effect_size=effect, nobs1=2, alpha=alpha, ratio=1.0)
+    # Two seeds already suffice (the root finder fails there); NaN: the noncentral t
+    # underflows, which happens only for effects far beyond any power target.
+    if not at_two < power:
+        return 2.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            n = float(TTestIndPower().solve_power(effect_size=effect, power=power, alpha=alpha, ratio=1.0, alternative="two-sided"))
+            n = float(analysis.solve_power(effect_size=effect, power=power, alpha=alpha, ratio=1.0, alternative="two-sided"))
         except (ValueError, RuntimeError):
             return math.nan
-    return max(n, 2.0) if math.isfinite(n) else math.nan
+    return n if math.isfinite(n) else math.nan

@@ -123,6 +123,7 @@ def test_seeds_for_power_reproduces_cohens_table():
     assert seeds_for_power([-1, 0, 1], [-0.5, 0.5, 1.5]) == pytest.approx(63.77, abs=0.05)
     assert seeds_for_power([0, 1, 2], [0, 1, 2]) == math.inf
     assert math.isnan(seeds_for_power([1.0], [2.0]))
+    assert seeds_for_power([0.0, 0.01, 0.02], [5.0, 5.01, 5.02]) == 2.0  # a huge effect: the minimum of a t-test
 
 
 @pytest.mark.parametrize("a,b", [([0.3], [0.5]), ([0.3, 0.3, 0.3], [0.5, 0.5, 0.5]), ([0.4, 0.5], [0.4, 0.5])])
