@@ -70,6 +70,12 @@ def _parameters(group: list[RunResult], kind: str = "total") -> int:
     return counts.pop()
 
 
+COMPARISON_COLUMNS = (
+    "difference", "difference_ci95_low", "difference_ci95_high", "p_welch", "p_welch_holm", "p_mann_whitney",
+    "p_paired_t", "p_wilcoxon", "hedges_g", "cliffs_delta", "seeds_for_80_power",
+)
+
+
 def _comparison_columns(group: list[RunResult], reference: list[RunResult], metric: str, seed: int, family_size: int) -> dict[str, Any]:
     """Statistics of ``group`` minus ``reference`` (their difference of means and tests).
 
@@ -99,7 +105,7 @@ def _summary_columns(group: list[RunResult], metric: str, seed: int) -> dict[str
 
 
 def _correct_family(rows: list[dict[str, Any]]) -> None:
-    compared = [row for row in rows if "p_welch" in row and not row.get("is_reference")]
+    compared = [row for row in rows if row.get("model") != QUANTUM and not row.get("is_reference")]
     for row, adjusted in zip(compared, holm([row["p_welch"] for row in compared], ALPHA)):
         row["p_welch_holm"] = adjusted
 
@@ -138,6 +144,7 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
         used[key] = group
         row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "metric": metric, "better": direction}
         row.update(_summary_columns(group, metric, seed))
+        row.update(dict.fromkeys(COMPARISON_COLUMNS, math.nan))  # stay NaN for the quantum RNN itself
         if model != QUANTUM:
             row.update(_comparison_columns(group, reference, metric, seed, n_baselines))
             row["paired"] = _paired(group, reference)
@@ -148,7 +155,8 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
     columns = _ordered_columns(rows)
     rows = [{column: row.get(column, math.nan) for column in columns} for row in rows]
     notes = [
-        f"Main metric: test {metric} ({direction} is better). Mean over seeds; std with ddof=1; 95% CI: bootstrap (BCa, scipy.stats.bootstrap).",
+        f"Main metric: test {metric} ({direction} is better). Mean over seeds; std with ddof=1; 95% CI: bootstrap (BCa, scipy.stats.bootstrap), "
+        "which cannot reach beyond the observed values and so understates the uncertainty at a handful of seeds.",
         f"Comparisons: baseline minus the quantum RNN ({QUANTUM}/{quantum_variant}); p: two-sided Welch t-test, "
         f"Holm-corrected over the {sum(1 for r in rows if r['model'] != QUANTUM)} baselines of this task; effect size: Hedges' g (baseline minus quantum); "
         "seeds for 80% power: per model, two-sided t-test at the observed Cohen's d and alpha 0.05 / (number of baselines).",

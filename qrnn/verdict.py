@@ -22,9 +22,9 @@ def _sentence(quantum: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
     metric, lower = row["metric"], row["better"] == "lower"
     mismatch = abs(row["trainable_parameters"] - quantum["trainable_parameters"]) / quantum["trainable_parameters"]
     size = (
-        f"at matched parameters ({row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.1%} apart)"
+        f"matched parameters: {row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.1%} apart"
         if mismatch <= MATCH_TOLERANCE
-        else f"NOT at matched parameters ({row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.0%} apart), so the comparison is not a fair one"
+        else f"NOT matched parameters: {row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.0%} apart, so the comparison is not a fair one"
     )
     # difference = baseline - quantum; the quantum RNN is ahead when that points the good way for it
     quantum_ahead = row["difference"] > 0 if lower else row["difference"] < 0

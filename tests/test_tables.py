@@ -92,7 +92,7 @@ def test_the_verdict_says_what_is_significant_and_what_is_not(tables):
     assert "beats the vanilla RNN" in text  # 0.31 vs 0.61, tight spread: significant after correction
     assert "does not significantly differ from the LSTM" in text
     assert "seeds per model would be needed for 80% power" in text
-    assert "NOT at matched parameters (150 vs 100" in text  # scoRNN is 50% bigger
+    assert "NOT matched parameters: 150 vs 100" in text  # scoRNN is 50% bigger
 
 
 def test_provenance_names_the_runs_behind_each_cell(tables):
@@ -142,3 +142,10 @@ def test_single_seed_groups_still_give_a_table(tmp_path):
     rows = read_csv(tmp_path / "copying_main.csv")
     assert rows[1]["p_welch"] == "nan" and rows[1]["p_welch_holm"] == "nan"
     assert "No significance test is possible with 1 vs 1 seeds" in (tmp_path / "verdict.md").read_text()
+
+
+def test_a_study_of_the_quantum_rnn_alone_has_a_table_and_says_so(tmp_path):
+    runs = [make_run(tmp_path, "qrnn", "default", seed, loss) for seed, loss in enumerate([0.3, 0.4])]
+    write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
+    assert [row["model"] for row in read_csv(tmp_path / "copying_main.csv")] == ["qrnn"]
+    assert "no baseline runs" in (tmp_path / "verdict.md").read_text()

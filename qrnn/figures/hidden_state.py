@@ -56,7 +56,7 @@ def bloch_vectors(dynamics_csv: str | Path, out_png: str | Path, out_pdf: str | 
         axis.set_ylim(-1.05, 1.05)
         style_axes(axis, "time step t" if qubit >= n_qubits - columns else "", "expectation" if qubit % columns == 0 else "")
         axis.set_title(f"qubit {qubit}", fontsize=FONT_SIZE - 1, loc="left")
-    axes.flat[0].legend(fontsize=FONT_SIZE - 2, frameon=False, ncol=3)
+    figure.legend(*axes.flat[0].get_legend_handles_labels(), loc="outside lower center", fontsize=FONT_SIZE - 2, frameon=False, ncol=3)
     figure.suptitle(f"Bloch vector of each qubit over time ({n_sequences} test sequences: " + ", ".join(SEQUENCE_STYLES[:n_sequences]) + ")", fontsize=FONT_SIZE - 1)
     save(figure, out_png, out_pdf)
     return figure
@@ -79,9 +79,10 @@ def readouts_and_entanglement(dynamics_csv: str | Path, out_png: str | Path, out
     for sequence in range(n_sequences):
         curve.plot(steps, entropy[sequence], color="black", linestyle=SEQUENCE_STYLES[sequence % len(SEQUENCE_STYLES)], linewidth=1.3, label=f"sequence {sequence}")
     maximum = min(n_qubits // 2, n_qubits - n_qubits // 2)
-    curve.axhline(maximum, color="grey", linestyle="--", linewidth=1, label=f"maximum ({maximum} bits)")
+    curve.axhline(maximum, color="grey", linestyle="--", linewidth=1, label=f"maximum ({maximum} bit{'s' if maximum != 1 else ''})")
     curve.set_ylim(-0.05, maximum + 0.15)
-    style_axes(curve, "time step t", f"entropy of qubits 0-{n_qubits // 2 - 1} (bits)")
+    left = "qubit 0" if n_qubits // 2 == 1 else f"qubits 0-{n_qubits // 2 - 1}"
+    style_axes(curve, "time step t", f"entropy of {left} (bits)")
     curve.legend(fontsize=FONT_SIZE - 2, frameon=False, ncol=min(n_sequences + 1, 4))
     save(figure, out_png, out_pdf)
     return figure
