@@ -58,11 +58,87 @@ def _aggregate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _main_table(args: argparse.Namespace) -> int:
+    from qrnn.tables import write_main_table
+
+    table = write_main_table(args.task, args.runs, args.out_prefix, args.out_verdict, seed=args.seed)
+    print(json.dumps({"rows": len(table.rows), "out": [f"{args.out_prefix}.csv", str(args.out_verdict)]}))
+    return 0
+
+
+def _ablation_table(args: argparse.Namespace) -> int:
+    from qrnn.tables import write_ablation_table
+
+    table = write_ablation_table(args.runs, args.out_prefix, seed=args.seed)
+    print(json.dumps({"rows": len(table.rows), "out": f"{args.out_prefix}.csv"}))
+    return 0
+
+
+def _audit_number(args: argparse.Namespace) -> int:
+    from qrnn.provenance import audit_number, format_audit
+
+    record = audit_number(args.table, args.row, args.column, args.tables_dir)
+    print(json.dumps(record, indent=2) if args.json else format_audit(record))
+    return 0
+
+
 def _learning_curves(args: argparse.Namespace) -> int:
     from qrnn.figures import learning_curves
 
     learning_curves(args.curves, args.out_png, args.out_pdf, args.reference, column=args.column)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    """The figure sub-commands other than learning-curves: one input CSV, a PNG and a PDF."""
+    from importlib import import_module
+
+    module, function = FIGURES[args.figure][0].rsplit(".", 1)
+    getattr(import_module(module), function)(args.input, args.out_png, args.out_pdf)
+    print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
+# figure sub-command -> (function, help, the CSV it reads, the command that writes that CSV)
+FIGURES = {
+    "ablations": ("qrnn.figures.ablation.ablation_bars", "bars of every quantum-RNN variant's metric with 95% CIs, per task", "results/tables/ablations.csv", "qrnn tables ablations"),
+    "bloch-vectors": ("qrnn.figures.hidden_state.bloch_vectors", "per-qubit Bloch vector components over time", "hidden-state CSV", "qrnn analyse hidden-state"),
+    "readouts": ("qrnn.figures.hidden_state.readouts_and_entanglement", "readout heatmap and half/half entanglement entropy over time", "hidden-state CSV", "qrnn analyse hidden-state"),
+    "gradient-norms": ("qrnn.figures.gradients.gradient_norms", "||dL/dh_t|| against t, one line per model", "gradient-norm CSV", "qrnn analyse gradient-norms"),
+    "compute-cost": ("qrnn.figures.compute_cost.compute_cost", "time and memory per step against qubits, next to the LSTM", "compute-cost CSV", "qrnn analyse compute-cost"),
+}
+
+
+def _hidden_state(args: argparse.Namespace) -> int:
+    from qrnn.analysis.hidden_state import write_hidden_state_dynamics
+
+    rows = write_hidden_state_dynamics(args.run, args.data, args.out, n_sequences=args.sequences)
+    print(json.dumps({"rows": len(rows), "out": str(args.out)}))
+    return 0
+
+
+def _gradient_norms(args: argparse.Namespace) -> int:
+    import torch
+
+    from qrnn.analysis.gradient_norms import write_gradient_norms
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rows = write_gradient_norms(args.runs, args.data, args.out, n_sequences=args.sequences)
+    print(json.dumps({"rows": len(rows), "out": str(args.out)}))
+    return 0
+
+
+def _compute_cost(args: argparse.Namespace) -> int:
+    from qrnn.analysis.compute_cost import write_compute_cost
+    from qrnn.config import load_config
+
+    rows = write_compute_cost(
+        load_config(args.config), args.task, args.qubits, args.out, batch_size=args.batch_size,
+        sequence_length=args.sequence_length, repeats=args.repeats, progress=not args.quiet,
+    )
+    print(json.dumps({"rows": len(rows), "out": str(args.out)}))
     return 0
 
 
@@ -183,6 +259,45 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--out-curves-mean", metavar="FILE", help="held-out loss per step, mean over seeds, one column per model (for `dvc plots`)")
     aggregate.set_defaults(handler=_aggregate)
 
+    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
+    table_kinds = tables.add_subparsers(dest="table", metavar="TABLE", required=True)
+    main_table = table_kinds.add_parser(
+        "main",
+        help="task x model: parameters, main metric with CI, tests against the quantum RNN, and the verdict",
+        description="One row per model (its default variant): trainable parameters, the task's main metric (mean, std, "
+        "bootstrap 95%% CI over seeds), and each baseline against the quantum RNN: difference, Welch and Mann-Whitney p, "
+        "Holm-corrected p over the task's baselines, paired tests when seeds pair, Hedges' g, Cliff's delta, seeds for 80%% power. "
+        "Writes PREFIX.csv/.md/.tex/.provenance.json and a verdict in Markdown.",
+    )
+    main_table.add_argument("--task", required=True, choices=TASKS, help="task the runs belong to")
+    main_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated run folders of the task")
+    main_table.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_main")
+    main_table.add_argument("--out-verdict", required=True, metavar="FILE", help="the verdict, Markdown")
+    main_table.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
+    main_table.set_defaults(handler=_main_table)
+    ablations = table_kinds.add_parser(
+        "ablations",
+        help="every quantum-RNN variant against the full model, per task",
+        description="Per task, each quantum-RNN variant against variant 'full' (else 'default'): classical and quantum "
+        "trainable parameters, main metric with bootstrap CI, difference and Holm-corrected Welch p. Writes PREFIX.csv/.md/.tex/.provenance.json.",
+    )
+    ablations.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated quantum-RNN run folders, any tasks")
+    ablations.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/ablations")
+    ablations.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
+    ablations.set_defaults(handler=_ablation_table)
+
+    audit = commands.add_parser(
+        "audit-number",
+        help="print the runs behind one number of a table (folders, config hash, git revision, data hash)",
+        description="Look up a table cell in the table's provenance file and print its value and every run it was computed from.",
+    )
+    audit.add_argument("table", metavar="TABLE", help="table name (e.g. copying_main, ablations) or a table file (.csv/.md/.tex)")
+    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables) or task/variant (ablations)")
+    audit.add_argument("column", metavar="COLUMN", help="CSV column, e.g. mean, p_welch_holm")
+    audit.add_argument("--tables-dir", default="results/tables", metavar="DIR", help="where tables named by name live (default results/tables)")
+    audit.add_argument("--json", action="store_true", help="print the record as JSON")
+    audit.set_defaults(handler=_audit_number)
+
     figures = commands.add_parser("figures", help="draw the study's figures from its tables", description="Draw figures from result tables (never from models).")
     kinds = figures.add_subparsers(dest="figure", metavar="FIGURE", required=True)
     curves = kinds.add_parser(
@@ -197,6 +312,53 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--reference", required=True, type=float, metavar="VALUE", help="memoryless baseline, drawn as a dashed line (same unit as the column)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
+    for name, (_, summary, reads, writer) in FIGURES.items():
+        figure = kinds.add_parser(name, help=summary.replace("%", "%%"), description=f"Draw {summary} from the {reads} that `{writer}` writes. Writes a PNG and a PDF.")
+        figure.add_argument("--input", required=True, metavar="CSV", help=f"the {reads} (from `{writer}`)")
+        figure.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+        figure.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+        figure.set_defaults(handler=_draw)
+
+    analyse = commands.add_parser("analyse", help="analyses of trained models and of compute cost, into CSVs for the figures", description="Run trained models (or time fresh ones) and write CSVs the figures are drawn from.")
+    analyses = analyse.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True)
+    hidden = analyses.add_parser(
+        "hidden-state",
+        help="per-qubit Bloch vectors and half/half entanglement entropy of a trained quantum RNN, step by step",
+        description="Run a finished quantum-RNN run on the first test sequences and write, per sequence, step and qubit, "
+        "<X>, <Y>, <Z> and the entanglement entropy (bits) of the state across the cut between the first n//2 qubits and the rest.",
+    )
+    hidden.add_argument("--run", required=True, metavar="DIR", help="finished quantum-RNN run folder")
+    hidden.add_argument("--data", required=True, metavar="DATADIR", help="folder written by `qrnn prepare-data`")
+    hidden.add_argument("--out", required=True, metavar="FILE", help="CSV output")
+    hidden.add_argument("--sequences", type=int, default=3, metavar="N", help="test sequences to follow (default 3)")
+    hidden.set_defaults(handler=_hidden_state)
+    norms = analyses.add_parser(
+        "gradient-norms",
+        help="||dL/dh_t|| against t for finished runs (h_t: the core's per-step output)",
+        description="For each run, the norm of the total derivative of each test sequence's loss with respect to the "
+        "core's output at step t, mean and std over test sequences.",
+    )
+    norms.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="finished run folders (any models)")
+    norms.add_argument("--data", required=True, metavar="DATADIR", help="folder written by `qrnn prepare-data`")
+    norms.add_argument("--out", required=True, metavar="FILE", help="CSV output")
+    norms.add_argument("--sequences", type=int, default=64, metavar="N", help="test sequences to average over (default 64)")
+    norms.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads for torch (default: torch's choice)")
+    norms.set_defaults(handler=_gradient_norms)
+    cost = analyses.add_parser(
+        "compute-cost",
+        help="time and memory per step of the quantum RNN against qubits, next to a parameter-matched LSTM",
+        description="For each qubit count, the study's quantum RNN at that size and an LSTM with the closest parameter "
+        "count: median wall time of forward + backward per time step on one thread, and the bytes autograd saves for backward per step.",
+    )
+    cost.add_argument("--config", required=True, metavar="FILE", help="YAML config file, or - for standard input")
+    cost.add_argument("--task", default="copying", choices=TASKS, help="task giving the vocabulary and outputs (default copying)")
+    cost.add_argument("--qubits", type=int, nargs="+", default=[2, 4, 6, 8], metavar="N", help="qubit counts (default 2 4 6 8)")
+    cost.add_argument("--out", required=True, metavar="FILE", help="CSV output")
+    cost.add_argument("--batch-size", type=int, default=16, metavar="B", help="sequences per pass (default 16)")
+    cost.add_argument("--sequence-length", type=int, default=32, metavar="T", help="time steps per sequence (default 32)")
+    cost.add_argument("--repeats", type=int, default=3, metavar="N", help="timed passes; the median is kept (default 3)")
+    cost.add_argument("--quiet", action="store_true", help="no progress bar")
+    cost.set_defaults(handler=_compute_cost)
 
     scaling = kinds.add_parser(
         "scaling",

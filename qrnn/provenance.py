@@ -39,3 +39,95 @@ def git_revision() -> str:
 def config_hash(config: dict[str, Any]) -> str:
     """A short stable hash of a resolved config, to tell runs apart at a glance."""
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --- provenance of table cells ---------------------------------------------------------
+
+PROVENANCE_FORMAT = 1
+
+
+def run_record(result) -> dict[str, Any]:
+    """What identifies one finished run behind a number (a qrnn.aggregate.RunResult)."""
+    evaluation, metrics = result.evaluation, result.metrics
+    return {
+        "folder": str(result.folder),
+        "seed": evaluation.get("seed"),
+        "config_hash": evaluation.get("config_hash", "unknown"),
+        "data_sha256": evaluation.get("data_sha256", "unknown"),
+        "git_revision": metrics.get("git_revision", "unknown"),
+        "metrics": evaluation.get("metrics", {}),
+    }
+
+
+def cell_provenance(name: str, rows: list[dict[str, Any]], labels: list[str], cell_groups: list[dict[str, list[str]]], groups: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """{"table", "rows": {label: {column: {"value", "groups"}}}, "groups": {group: [run records]}}.
+
+    A cell names groups of runs (a model's seeds; a comparison names both groups) rather
+    than copying their records, so the file stays small at a hundred seeds."""
+    cells = {
+        label: {column: {"value": _json_value(value), "groups": cell_groups[index].get(column, [])} for column, value in row.items()}
+        for index, (label, row) in enumerate(zip(labels, rows))
+    }
+    return {"format": PROVENANCE_FORMAT, "table": name, "rows": cells, "groups": groups}
+
+
+def _json_value(value: Any) -> Any:
+    return None if isinstance(value, float) and value != value else value
+
+
+def write_provenance(path: str | Path, provenance: dict[str, Any]) -> None:
+    from qrnn import atomic
+
+    atomic.write_json(path, provenance)
+
+
+def provenance_path(table: str | Path, tables_dir: str | Path = "results/tables") -> Path:
+    """The provenance file of ``table``: a name (copying_main), or a table file (.csv, .md, .tex)."""
+    table = Path(table)
+    if table.name.endswith(".provenance.json"):
+        return table
+    if table.suffix in (".csv", ".md", ".tex"):
+        return table.with_name(table.stem + ".provenance.json")
+    return Path(tables_dir) / f"{table.name}.provenance.json"
+
+
+def audit_number(table: str | Path, row: str, column: str, tables_dir: str | Path = "results/tables") -> dict[str, Any]:
+    """The record behind one cell: its value and every run (folder, seed, config hash, git
+    revision, data hash, that run's metrics). QrnnError names what is unknown."""
+    from qrnn.errors import QrnnError
+
+    path = provenance_path(table, tables_dir)
+    if not path.is_file():
+        known = sorted(p.name.removesuffix(".provenance.json") for p in Path(tables_dir).glob("*.provenance.json"))
+        raise QrnnError(f"no provenance file {path} for table {str(table)!r} (tables with provenance in {tables_dir}: {', '.join(known) or 'none'})")
+    try:
+        provenance = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
+    rows = provenance["rows"]
+    if row not in rows:
+        raise QrnnError(f"table {provenance['table']} has no row {row!r} (rows: {', '.join(rows)})")
+    if column not in rows[row]:
+        raise QrnnError(f"table {provenance['table']} has no column {column!r} (columns: {', '.join(rows[row])})")
+    cell = rows[row][column]
+    return {
+        "table": provenance["table"],
+        "row": row,
+        "column": column,
+        "value": cell["value"],
+        "runs": {group: provenance["groups"][group] for group in cell["groups"]},
+    }
+
+
+def format_audit(record: dict[str, Any]) -> str:
+    """The audit record as text: the number, then one line per run behind it."""
+    lines = [f"{record['table']} / {record['row']} / {record['column']} = {record['value']}"]
+    for group, runs in record["runs"].items():
+        revisions = sorted({run["git_revision"] for run in runs})
+        lines.append(f"  from {len(runs)} run(s) of {group} (git revision {', '.join(revisions)}):")
+        for run in runs:
+            metrics = ", ".join(f"{name}={value:.6g}" for name, value in sorted(run["metrics"].items()))
+            lines.append(f"    {run['folder']}  seed {run['seed']}  config {run['config_hash']}  data {run['data_sha256'][:16]}  {metrics}")
+    if not record["runs"]:
+        lines.append("  (a label, not computed from runs)")
+    return "\n".join(lines)

@@ -39,3 +39,108 @@ def test_identical_values_give_a_zero_width_interval():
 def test_no_values_is_an_error():
     with pytest.raises(ValueError, match="no values"):
         mean_and_confidence_interval([])
+
+
+# --- two-group comparisons -------------------------------------------------------------
+
+import numpy as np  # noqa: E402
+from scipy import stats as scipy_stats  # noqa: E402
+from statsmodels.stats.multitest import multipletests  # noqa: E402
+
+from qrnn.stats import (  # noqa: E402
+    BOOTSTRAP_RESAMPLES,
+    cliffs_delta,
+    compare_groups,
+    hedges_g,
+    holm,
+    seeds_for_power,
+    summarise,
+)
+
+A = [0.41, 0.38, 0.45, 0.40]
+B = [0.52, 0.47, 0.55, 0.50]
+
+
+def test_cliffs_delta_by_hand():
+    # a = 1, 2, 3 against b = 2, 3, 4: pairs a > b: 1 (3 > 2), a < b: 6, ties 2 -> (1 - 6) / 9
+    assert cliffs_delta([1, 2, 3], [2, 3, 4]) == pytest.approx(-5 / 9)
+    assert cliffs_delta([5, 6], [1, 2, 3]) == 1.0
+    assert cliffs_delta([1, 2], [1, 2]) == 0.0
+
+
+def test_cliffs_delta_is_the_rescaled_mann_whitney_u():
+    u = scipy_stats.mannwhitneyu(A, B).statistic
+    assert cliffs_delta(A, B) == pytest.approx(2 * u / (len(A) * len(B)) - 1)
+
+
+def test_hedges_g_by_hand():
+    # means 2 and 4, both variances 1: d = -2; df = 4: J = Gamma(2) / (sqrt(2) Gamma(3/2)) = 1 / (sqrt(2) * sqrt(pi) / 2)
+    correction = 1 / (math.sqrt(2) * math.sqrt(math.pi) / 2)
+    assert hedges_g([1, 2, 3], [3, 4, 5]) == pytest.approx(-2 * correction)
+    assert correction == pytest.approx(1 - 3 / (4 * 6 - 9), abs=3e-3)  # Hedges' usual approximation
+
+
+def test_compare_groups_wraps_scipy_for_the_tests():
+    result = compare_groups(A, B)
+    welch = scipy_stats.ttest_ind(A, B, equal_var=False)
+    assert result["welch_t"] == pytest.approx(welch.statistic) and result["p_welch"] == pytest.approx(welch.pvalue)
+    assert result["p_mann_whitney"] == pytest.approx(scipy_stats.mannwhitneyu(A, B, alternative="two-sided").pvalue)
+    assert result["mean_a"] == pytest.approx(np.mean(A)) and result["std_b"] == pytest.approx(np.std(B, ddof=1))
+    assert result["difference"] == pytest.approx(np.mean(A) - np.mean(B))
+    assert math.isnan(result["p_paired_t"]) and math.isnan(result["p_wilcoxon"])
+
+
+def test_paired_tests_match_scipy():
+    result = compare_groups(A, B, paired=True)
+    assert result["p_paired_t"] == pytest.approx(scipy_stats.ttest_rel(A, B).pvalue)
+    assert result["p_wilcoxon"] == pytest.approx(scipy_stats.wilcoxon(A, B).pvalue)
+    with pytest.raises(ValueError, match="paired groups need as many values"):
+        compare_groups(A, B[:3], paired=True)
+
+
+def test_bootstrap_interval_is_scipys_and_seeded():
+    expected = scipy_stats.bootstrap((np.array(A),), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=np.random.default_rng(5))
+    summary = summarise(A, seed=5)
+    assert summary["ci_low"] == pytest.approx(expected.confidence_interval.low)
+    assert summary["ci_high"] == pytest.approx(expected.confidence_interval.high)
+    assert summarise(A, seed=5) == summary
+    result = compare_groups(A, B, seed=3)
+    assert result["ci_low_difference"] < result["difference"] < result["ci_high_difference"] < 0
+
+
+def test_holm_matches_statsmodels_and_a_hand_example():
+    p = [0.01, 0.04, 0.03, 0.2]
+    assert holm(p) == pytest.approx(list(multipletests(p, method="holm")[1]))
+    # sorted 0.01, 0.03, 0.04, 0.2 times 4, 3, 2, 1 -> 0.04, 0.09, 0.08 -> monotone 0.09, 0.2
+    assert holm(p) == pytest.approx([0.04, 0.09, 0.09, 0.2])
+    assert holm([]) == []
+    adjusted = holm([0.01, math.nan, 0.04])  # an undefined test is not part of the family
+    assert adjusted[0] == pytest.approx(0.02) and math.isnan(adjusted[1]) and adjusted[2] == pytest.approx(0.04)
+
+
+def test_seeds_for_power_reproduces_cohens_table():
+    # d = 0.5 (a medium effect): 64 per group for 80% power at alpha 0.05 (Cohen 1988, table 2.4.1)
+    assert seeds_for_power([-1, 0, 1], [-0.5, 0.5, 1.5]) == pytest.approx(63.77, abs=0.05)
+    assert seeds_for_power([0, 1, 2], [0, 1, 2]) == math.inf
+    assert math.isnan(seeds_for_power([1.0], [2.0]))
+    assert seeds_for_power([0.0, 0.01, 0.02], [5.0, 5.01, 5.02]) == 2.0  # a huge effect: the minimum of a t-test
+
+
+@pytest.mark.parametrize("a,b", [([0.3], [0.5]), ([0.3, 0.3, 0.3], [0.5, 0.5, 0.5]), ([0.4, 0.5], [0.4, 0.5])])
+def test_degenerate_groups_give_nan_not_a_crash(a, b):
+    result = compare_groups(a, b, paired=len(a) == len(b))
+    assert result["difference"] == pytest.approx(np.mean(a) - np.mean(b))
+    if len(a) == 1:
+        assert all(math.isnan(result[key]) for key in ("std_a", "ci_low_a", "p_welch", "hedges_g", "p_paired_t"))
+    elif np.ptp(a) == 0:  # constant groups: no variance, a zero-width interval, no t-test
+        assert math.isnan(result["p_welch"]) and math.isnan(result["hedges_g"])
+        assert result["ci_low_a"] == result["ci_high_a"] == 0.3
+    else:  # identical groups
+        assert result["p_welch"] == pytest.approx(1.0) and result["hedges_g"] == 0.0 and result["cliffs_delta"] == 0.0
+        assert math.isnan(result["p_paired_t"])  # every difference zero: t = 0/0
+        assert not result["p_wilcoxon"] < 1.0  # scipy's wilcoxon gives 1 here (NaN in older versions)
+
+
+def test_non_finite_values_are_refused():
+    with pytest.raises(ValueError, match="non-finite"):
+        compare_groups([0.1, math.nan], [0.2, 0.3])

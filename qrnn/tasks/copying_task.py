@@ -14,6 +14,8 @@ class CopyingTask:
     config_class = CopyingConfig
     # Units of ``metrics`` and ``reference_metrics``, for column names and axis labels.
     units = {"loss": "nats", "copy_accuracy": "fraction", "memoryless_cross_entropy": "nats"}
+    # The metric the paper's tables compare models on, and which way is better.
+    main_metric = ("loss", "lower")
 
     def __init__(self, config: CopyingConfig):
         self.config = config

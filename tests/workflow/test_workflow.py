@@ -22,7 +22,13 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 TABLES = ["results/tables/copying.csv", "results/tables/copying.md", "results/tables/copying.json", "results/tables/copying_curves.csv", "results/tables/copying_curves_mean.csv"]
-FIGURES = ["results/figures/copying_learning_curves.png", "results/figures/copying_learning_curves.pdf"]
+TABLES += [f"results/tables/{name}.{ext}" for name in ("copying_main", "ablations") for ext in ("csv", "md", "tex", "provenance.json")]
+TABLES += ["results/tables/copying_verdict.md", "results/analysis/copying/hidden_state.csv", "results/analysis/copying/gradient_norms.csv", "results/analysis/compute_cost.csv"]
+FIGURES = [
+    f"results/figures/{name}.{ext}"
+    for name in ("copying_learning_curves", "ablations", "copying_bloch_vectors", "copying_readouts", "copying_gradient_norms", "compute_cost")
+    for ext in ("png", "pdf")
+]
 
 
 def snakemake_command(project: Path, *arguments: str) -> list[str]:
@@ -76,8 +82,11 @@ def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
         assert (smoke / name).stat().st_size > 0, name
     snakemake(smoke, "--configfile", "config/test.yaml", "--report", "results/report.html")
     report = (smoke / "results/report.html").read_text()
-    for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "Copying-memory study"):
+    for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "Copying-memory study", "copying_main.md", "copying_verdict.md", "ablations.png", "compute_cost.png"):
         assert name in report
+    assert "does the quantum RNN beat the baselines?" in (smoke / "results/tables/copying_verdict.md").read_text()
+    audit = subprocess.run([str(SNAKEMAKE.parent / "qrnn"), "audit-number", "copying_main", "lstm", "mean"], cwd=smoke, capture_output=True, text=True)
+    assert audit.returncode == 0 and "results/runs/copying/lstm/default/1" in audit.stdout, audit.stderr
 
 
 def test_a_second_run_has_nothing_to_do(smoke):
@@ -92,7 +101,9 @@ def test_deleting_one_run_redoes_only_that_run_and_what_depends_on_it(smoke):
         output = snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/test.yaml")
     finally:
         aside.rename(run)
-    assert job_counts(output) == {"train": 1, "evaluate": 1, "aggregate": 1, "learning_curves": 1, "all": 1}
+    assert job_counts(output) == {
+        "train": 1, "evaluate": 1, "aggregate": 1, "learning_curves": 1, "main_table": 1, "gradient_norms": 1, "gradient_norms_figure": 1, "all": 1,
+    }
     assert "wildcards: task=copying, model=lstm, variant=default, seed=1" in output
 
 
@@ -101,7 +112,11 @@ def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
     bigger["study"]["test_sequences"] = 300
     (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
     counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
-    assert counts == {"prepare_data": 1, "evaluate": 19, "aggregate": 1, "learning_curves": 1, "scaling_table": 1, "scaling_figure": 1, "describe_study": 1, "all": 1}
+    assert counts == {
+        "prepare_data": 1, "evaluate": 19, "aggregate": 1, "learning_curves": 1, "scaling_table": 1, "scaling_figure": 1,
+        "describe_study": 1, "main_table": 1, "ablation_table": 1, "ablation_figure": 1, "hidden_state_dynamics": 1,
+        "bloch_vectors_figure": 1, "readouts_figure": 1, "gradient_norms": 1, "gradient_norms_figure": 1, "all": 1,
+    }  # compute_cost depends on the model settings only
 
 
 def test_changing_a_variant_retrains_only_its_runs_from_scratch(smoke):

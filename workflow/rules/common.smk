@@ -109,4 +109,5 @@ def final_outputs():
         *expand("results/tables/{task}_curves{kind}.csv", task=tasks, kind=["", "_mean"]),
         *expand("results/figures/{task}_learning_curves.{ext}", task=tasks, ext=["png", "pdf"]),
         "results/report/study.yaml",
+        *analysis_outputs(),  # defined in analysis.smk
     ]

@@ -1,32 +1,16 @@
-"""Figures of the study, drawn from result tables only (never from models or checkpoints).
-
-Matplotlib is used through its object interface on the Agg canvas: no pyplot state and
-no display needed, so figures render the same on a cluster node as on a laptop.
-"""
+"""Learning curves: held-out metric against training step, one line per model and variant."""
 
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from qrnn import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
-
-FIGURE_SIZE_INCHES = (6.5, 4.0)  # the text width of a printed page
-DPI = 200  # PNG resolution; the PDF is vector
-FONT_SIZE = 10
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies and in grey.
-MODEL_COLORS = {"qrnn": "#0072B2", "rnn": "#E69F00", "lstm": "#009E73", "scornn": "#CC79A7"}
-MODEL_LABELS = {"qrnn": "quantum RNN", "rnn": "vanilla RNN", "lstm": "LSTM", "scornn": "scoRNN"}
-VARIANT_LINE_STYLES = ["-", "-.", ":", (0, (5, 1, 1, 1, 1, 1))]  # dashed (--) is the reference line
-
+from qrnn.figures.style import FONT_SIZE, MODEL_COLORS, MODEL_LABELS, VARIANT_LINE_STYLES, new_figure, save
 
 Curves = dict[tuple[str, str], dict[int, dict[int, float]]]  # (model, variant) -> seed -> step -> value
 
@@ -65,9 +49,7 @@ def learning_curves(curves_csv: str | Path, out_png: str | Path, out_pdf: str | 
     """Held-out ``column`` against the training step: one line per model and variant (mean
     over seeds), a band from the lowest to the highest seed, and ``reference`` dashed."""
     curves = read_curves(curves_csv, column)
-    figure = Figure(figsize=FIGURE_SIZE_INCHES, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots()
+    figure, axes = new_figure()
     variants = sorted({variant for _, variant in curves}, key=lambda v: (v != "default", v))
     for model, variant in sorted(curves, key=lambda key: (MODELS.index(key[0]), variants.index(key[1]))):
         steps, mean, low, high = over_seeds(curves[(model, variant)])
@@ -84,7 +66,4 @@ def learning_curves(curves_csv: str | Path, out_png: str | Path, out_pdf: str | 
     axes.grid(alpha=0.3)
     axes.legend(fontsize=FONT_SIZE - 1, frameon=False)
     axes.set_title("mean over seeds; band: lowest to highest seed", fontsize=FONT_SIZE - 1, loc="left")
-    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)  # CreationDate None: same bytes every time
-        atomic.write_atomically(path, lambda handle: handle.write(buffer.getvalue()))
+    save(figure, out_png, out_pdf)

@@ -1,0 +1,111 @@
+"""||dL/dh_t|| against t: how much the loss depends on the core's per-step output h_t,
+through everything after step t (the head at t and every later step).
+
+h_t is the core's per-step output (the readouts z_t for the quantum RNN, the hidden state
+for the baselines). Each core is run one step at a time so that h_t is a node that the
+later steps read, and its gradient is the total derivative. The loss is the sum of the
+per-sequence losses, so row i of the gradient is d(loss of sequence i)/dh_t^(i).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from qrnn import atomic
+from qrnn.data import read_test_set
+from qrnn.errors import QrnnError
+from qrnn.evaluate.finished_run import load_finished_run
+
+
+def _quantum_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
+    from qrnn.quantum.statevector import zero_state
+
+    batch, steps, _ = inputs.shape
+    state = zero_state(batch, core.n_qubits, core.dtype, inputs.device)
+    readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
+    outputs = []
+    for t in range(steps):
+        features = torch.cat([inputs[:, t], readouts], dim=1) if core.config.readout_feedback else inputs[:, t]
+        angles = core.controller(features)
+        encoding = angles[:, : core.n_encoding_angles] if core.circuit.has_encoding else None
+        state = core._step(state, encoding, core._variational_angles(angles))
+        readouts = core._readout(state, tuple(core.config.readouts)).to(inputs.dtype)
+        outputs.append(readouts)
+    return outputs
+
+
+def _scornn_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
+    from qrnn.models.scornn import modrelu
+
+    recurrent, driven = core.recurrent_matrix(), core.input_weights(inputs)
+    hidden = inputs.new_zeros(inputs.shape[0], core.output_size)
+    outputs = []
+    for t in range(inputs.shape[1]):
+        hidden = modrelu(hidden @ recurrent.T + driven[:, t], core.modrelu_bias)
+        outputs.append(hidden)
+    return outputs
+
+
+def _torch_rnn_steps(module: torch.nn.Module, inputs: torch.Tensor, has_cell: bool) -> list[torch.Tensor]:
+    state = None
+    outputs = []
+    for t in range(inputs.shape[1]):
+        output, new_state = module(inputs[:, t : t + 1], state)
+        hidden = output[:, 0]
+        # feed h_t itself (not PyTorch's copy of it) to the next step, so gradients flow through it
+        state = (hidden.unsqueeze(0), new_state[1]) if has_cell else hidden.unsqueeze(0)
+        outputs.append(hidden)
+    return outputs
+
+
+def stepwise_features(core, inputs: torch.Tensor) -> list[torch.Tensor]:
+    """The core's outputs h_1..h_T (each (batch, features)), computed one step at a time."""
+    kind = type(core).__name__
+    if kind == "QuantumRNN":
+        return _quantum_steps(core, inputs)
+    if kind == "ScoRNN":
+        return _scornn_steps(core, inputs)
+    if kind == "LSTM":
+        return _torch_rnn_steps(core.lstm, inputs, has_cell=True)
+    if kind == "VanillaRNN":
+        return _torch_rnn_steps(core.rnn, inputs, has_cell=False)
+    raise QrnnError(f"no step-by-step forward pass for recurrent core {kind}")
+
+
+def gradient_norms(model, task, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """(T, batch) tensor of ||d loss_i / d h_t^(i)||."""
+    model.eval()
+    features = stepwise_features(model.core, model.embedding(tokens))
+    for feature in features:
+        feature.retain_grad()
+    stacked = torch.stack(features, dim=1)
+    logits = model.head(stacked if model.per_step else stacked[:, -1])
+    (task.loss(logits, targets) * len(tokens)).backward()
+    return torch.stack([feature.grad.double().norm(dim=1) for feature in features])
+
+
+def gradient_norm_rows(run_dirs: list[str | Path], data_dir: str | Path, n_sequences: int = 64) -> list[dict[str, Any]]:
+    """Per run and step t: mean and standard deviation over test sequences of ||dL/dh_t||."""
+    rows = []
+    for run_dir in run_dirs:
+        run = load_finished_run(run_dir)
+        tensors, _ = read_test_set(run.config.task, data_dir)
+        norms = gradient_norms(run.model, run.task, tensors["inputs"][:n_sequences], tensors["targets"][:n_sequences])
+        for step, values in enumerate(norms, start=1):
+            rows.append({
+                "model": run.config.model, "variant": run.config.variant, "seed": run.config.seed, "step": step,
+                "gradient_norm_mean": float(values.mean()), "gradient_norm_std": float(values.std()) if len(values) > 1 else 0.0,
+                "n_sequences": len(values),
+            })
+    return rows
+
+
+def write_gradient_norms(run_dirs: list[str | Path], data_dir: str | Path, out_csv: str | Path, n_sequences: int = 64) -> list[dict[str, Any]]:
+    if not run_dirs:
+        raise QrnnError("no run folders given")
+    rows = gradient_norm_rows(run_dirs, data_dir, n_sequences)
+    atomic.write_csv(out_csv, rows, list(rows[0]))
+    return rows

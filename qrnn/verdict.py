@@ -1,0 +1,81 @@
+"""The verdict of a task in plain words: does the quantum RNN beat each baseline at matched
+parameters, with Holm-corrected significance? Written from the main table's rows only."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from qrnn.models.parameters import MATCH_TOLERANCE
+from qrnn.table_formats import MODEL_NAMES, number, p_value, seeds
+from qrnn.tables import ALPHA, QUANTUM
+
+
+def _p(value: float) -> str:
+    text = p_value(value)
+    return f"p {text.replace('<', '< ')}" if text.startswith("<") else f"p = {text}"
+
+
+def _sentence(quantum: dict[str, Any], row: dict[str, Any]) -> tuple[str, str]:
+    """(one-word outcome, the paragraph on one baseline)."""
+    name = MODEL_NAMES.get(row["model"], row["model"])
+    metric, lower = row["metric"], row["better"] == "lower"
+    mismatch = abs(row["trainable_parameters"] - quantum["trainable_parameters"]) / quantum["trainable_parameters"]
+    size = (
+        f"matched parameters: {row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.1%} apart"
+        if mismatch <= MATCH_TOLERANCE
+        else f"NOT matched parameters: {row['trainable_parameters']:,} vs {quantum['trainable_parameters']:,}, {mismatch:.0%} apart, so the comparison is not a fair one"
+    )
+    # difference = baseline - quantum; the quantum RNN is ahead when that points the good way for it
+    quantum_ahead = row["difference"] > 0 if lower else row["difference"] < 0
+    if row["difference"] == 0:
+        relation = f"the same mean {metric} ({number(quantum['mean'])})"
+    else:
+        relation = (
+            f"{'a lower' if (quantum['mean'] < row['mean']) else 'a higher'} mean test {metric} than the {name} "
+            f"({number(quantum['mean'])} vs {number(row['mean'])}; {row['better']} is better), "
+            f"so it is {'ahead' if quantum_ahead else 'behind'} by {number(abs(row['difference']))}"
+        )
+    corrected = row["p_welch_holm"]
+    counts = f"{quantum['n_seeds']} vs {row['n_seeds']} seeds"
+    if math.isnan(corrected):
+        test = f"No significance test is possible with {counts} (a t-test needs two seeds per group and some spread)."
+        outcome = "undecided"
+    elif corrected < ALPHA:
+        test = f"The difference is significant after Holm correction (Welch {_p(row['p_welch'])}, corrected {_p(corrected)}, {counts}; Hedges' g = {number(row['hedges_g'], 2)})."
+        outcome = "beats" if quantum_ahead else "loses to"
+    else:
+        power = seeds(row["seeds_for_80_power"])
+        need = (
+            "the observed means are equal, so no number of seeds would separate them"
+            if power == "∞"
+            else f"about {power} seeds per model would be needed for 80% power after the correction at the observed effect size (Hedges' g = {number(row['hedges_g'], 2)})"
+            if power != "–"
+            else "the observed effect is undefined, so no power estimate"
+        )
+        test = f"This is not significant at {counts} (Welch {_p(row['p_welch'])}, Holm-corrected {_p(corrected)}); {need}."
+        outcome = "does not significantly differ from"
+    return outcome, f"- **{name}** ({size}): the quantum RNN has {relation}. {test}"
+
+
+def verdict(task: str, rows: list[dict[str, Any]]) -> str:
+    """Markdown: a one-line answer per baseline, then the reasons."""
+    quantum = next((row for row in rows if row["model"] == QUANTUM), None)
+    lines = [f"# {task}: does the quantum RNN beat the baselines?", ""]
+    if quantum is None:
+        return "\n".join([*lines, "There are no quantum-RNN runs in this task.", ""])
+    baselines = [row for row in rows if row["model"] != QUANTUM]
+    if not baselines:
+        return "\n".join([*lines, "There are no baseline runs in this task to compare with.", ""])
+    outcomes = [_sentence(quantum, row) for row in baselines]
+    summary = "; ".join(f"{outcome} the {MODEL_NAMES.get(row['model'], row['model'])}" for (outcome, _), row in zip(outcomes, baselines))
+    lines += [
+        f"Main metric: test {quantum['metric']} ({quantum['better']} is better). Significance: two-sided Welch t-test, "
+        f"Holm-corrected over the {len(baselines)} baselines, at α = {ALPHA}.",
+        "",
+        f"**In short:** the quantum RNN {summary}.",
+        "",
+        *(paragraph for _, paragraph in outcomes),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""Main and ablation tables, verdict and provenance, from hand-made run folders."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+from scipy import stats as scipy_stats
+
+from qrnn.cli import main as cli
+from qrnn.errors import QrnnError
+from qrnn.provenance import audit_number
+from qrnn.stats import holm
+from qrnn.tables import main_metric, write_ablation_table, write_main_table
+
+UNITS = {"loss": "nats", "copy_accuracy": "fraction", "memoryless_cross_entropy": "nats"}
+LOSSES = {  # (model, variant) -> test loss per seed 0, 1, 2
+    ("qrnn", "default"): [0.30, 0.32, 0.31],
+    ("qrnn", "encoding_only"): [0.50, 0.55, 0.52],
+    ("rnn", "default"): [0.60, 0.62, 0.61],
+    ("lstm", "default"): [0.31, 0.35, 0.29],
+    ("scornn", "default"): [0.45, 0.40, 0.50],
+}
+PARAMETERS = {"qrnn": 100, "rnn": 102, "lstm": 99, "scornn": 150}
+
+
+def make_run(root: Path, model: str, variant: str, seed: int, loss: float, task: str = "copying") -> Path:
+    folder = root / task / model / variant / str(seed)
+    folder.mkdir(parents=True)
+    quantum = 6 if variant == "encoding_only" else 0
+    evaluation = {
+        "task": task, "model": model, "variant": variant, "seed": seed,
+        "metrics": {"copy_accuracy": 1 - loss, "loss": loss}, "reference": {"memoryless_cross_entropy": 0.69}, "units": UNITS,
+        "data_sha256": "d" * 64, "config_hash": f"hash-{model}-{variant}-{seed}",
+        "trainable_parameters": {"total": PARAMETERS[model] - quantum, "classical": PARAMETERS[model] - 2 * quantum, "quantum": quantum},
+    }
+    (folder / "evaluation.json").write_text(json.dumps(evaluation))
+    (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 1.0, "git_revision": "abc123"}))
+    (folder / "history.csv").write_text(f"step,train_loss,eval_loss,eval_copy_accuracy,wall_time_s\n10,1.0,{loss},{1 - loss},1.0\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> list[Path]:
+    root = tmp_path_factory.mktemp("runs")
+    return [make_run(root, model, variant, seed, loss) for (model, variant), losses in LOSSES.items() for seed, loss in enumerate(losses)]
+
+
+@pytest.fixture(scope="module")
+def tables(runs, tmp_path_factory) -> Path:
+    """Built once: statsmodels' multipletests runs gc.collect(), about 0.5 s per call with torch loaded."""
+    folder = tmp_path_factory.mktemp("tables")
+    write_main_table("copying", runs, folder / "copying_main", folder / "copying_verdict.md")
+    write_ablation_table([run for run in runs if "/qrnn/" in str(run)], folder / "ablations")
+    return folder
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_main_metric_comes_from_the_task_class():
+    assert main_metric("copying") == ("loss", "lower")
+    assert main_metric("unknown_task", ["accuracy", "loss"]) == ("loss", "lower")
+    assert main_metric("unknown_task", ["bleu"]) == ("bleu", "higher")
+
+
+def test_main_table_compares_every_baseline_with_the_quantum_rnn(tables):
+    rows = read_csv(tables / "copying_main.csv")
+    assert [row["model"] for row in rows] == ["qrnn", "rnn", "lstm", "scornn"]
+    assert [row["variant"] for row in rows] == ["default"] * 4  # encoding_only is an ablation, not a main-table row
+    rnn = rows[1]
+    welch = scipy_stats.ttest_ind(LOSSES[("rnn", "default")], LOSSES[("qrnn", "default")], equal_var=False)
+    assert float(rnn["p_welch"]) == pytest.approx(welch.pvalue)
+    assert float(rnn["difference"]) == pytest.approx(0.61 - 0.31)
+    family = [float(row["p_welch"]) for row in rows[1:]]
+    assert [float(row["p_welch_holm"]) for row in rows[1:]] == pytest.approx(holm(family))
+    assert rnn["paired"] == "True" and float(rnn["hedges_g"]) > 0
+    assert rows[0]["p_welch"] == "nan" and float(rows[0]["mean"]) == pytest.approx(0.31)
+    for ext in ("md", "tex", "provenance.json"):
+        assert (tables / f"copying_main.{ext}").stat().st_size > 0
+    assert r"\begin{tabular}" in (tables / "copying_main.tex").read_text()
+    assert "| vanilla RNN | 3 | 102 |" in (tables / "copying_main.md").read_text()
+
+
+def test_the_verdict_says_what_is_significant_and_what_is_not(tables):
+    text = (tables / "copying_verdict.md").read_text()
+    assert "beats the vanilla RNN" in text  # 0.31 vs 0.61, tight spread: significant after correction
+    assert "does not significantly differ from the LSTM" in text
+    assert "seeds per model would be needed for 80% power" in text
+    assert "NOT matched parameters: 150 vs 100" in text  # scoRNN is 50% bigger
+
+
+def test_provenance_names_the_runs_behind_each_cell(tables):
+    record = audit_number("copying_main", "lstm", "p_welch_holm", tables_dir=tables)
+    assert set(record["runs"]) == {"lstm/default", "qrnn/default"}
+    lstm = record["runs"]["lstm/default"]
+    assert [run["seed"] for run in lstm] == [0, 1, 2]
+    assert lstm[1]["config_hash"] == "hash-lstm-default-1" and lstm[1]["git_revision"] == "abc123" and lstm[1]["data_sha256"] == "d" * 64
+    assert lstm[1]["metrics"]["loss"] == 0.35
+    mean = audit_number(tables / "copying_main.csv", "lstm", "mean")
+    assert list(mean["runs"]) == ["lstm/default"] and mean["value"] == pytest.approx(0.31666, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "arguments,message",
+    [(["nosuch", "lstm", "mean"], "no provenance file"), (["copying_main", "gru", "mean"], "has no row 'gru'"), (["copying_main", "lstm", "median"], "has no column 'median'")],
+)
+def test_audit_number_names_what_is_unknown(tables, capsys, arguments, message):
+    assert cli(["audit-number", *arguments, "--tables-dir", str(tables)]) == 2
+    assert message in capsys.readouterr().err
+    assert cli(["audit-number", "copying_main", "rnn", "p_welch", "--tables-dir", str(tables)]) == 0
+    printed = capsys.readouterr().out
+    assert "copying_main / rnn / p_welch" in printed and "hash-rnn-default-2" in printed and "abc123" in printed
+
+
+def test_ablation_table_compares_variants_with_the_full_model(tables):
+    rows = read_csv(tables / "ablations.csv")
+    assert [(row["task"], row["variant"], row["is_reference"]) for row in rows] == [("copying", "default", "True"), ("copying", "encoding_only", "False")]
+    ablated = rows[1]
+    assert (ablated["trainable_parameters_classical"], ablated["trainable_parameters_quantum"]) == ("88", "6")
+    assert float(ablated["difference"]) == pytest.approx(0.52333 - 0.31, abs=1e-4)
+    welch = scipy_stats.ttest_ind(LOSSES[("qrnn", "encoding_only")], LOSSES[("qrnn", "default")], equal_var=False).pvalue
+    assert float(ablated["p_welch_holm"]) == pytest.approx(welch)  # a family of one
+    assert math.isnan(float(rows[0]["p_welch"]))
+    assert set(audit_number(tables / "ablations.csv", "copying/encoding_only", "difference")["runs"]) == {"copying/encoding_only", "copying/default"}
+
+
+def test_ablation_table_needs_two_variants(runs, tmp_path):
+    with pytest.raises(QrnnError, match="no task has more than one quantum-RNN variant"):
+        write_ablation_table([run for run in runs if "/qrnn/default" in str(run)], tmp_path / "ablations")
+    assert not (tmp_path / "ablations.csv").exists()
+
+
+def test_single_seed_groups_still_give_a_table(tmp_path):
+    runs = [make_run(tmp_path, "qrnn", "default", 0, 0.3), make_run(tmp_path, "lstm", "default", 0, 0.4)]
+    write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
+    rows = read_csv(tmp_path / "copying_main.csv")
+    assert rows[1]["p_welch"] == "nan" and rows[1]["p_welch_holm"] == "nan"
+    assert "No significance test is possible with 1 vs 1 seeds" in (tmp_path / "verdict.md").read_text()
+
+
+def test_a_study_of_the_quantum_rnn_alone_has_a_table_and_says_so(tmp_path):
+    runs = [make_run(tmp_path, "qrnn", "default", seed, loss) for seed, loss in enumerate([0.3, 0.4])]
+    write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
+    assert [row["model"] for row in read_csv(tmp_path / "copying_main.csv")] == ["qrnn"]
+    assert "no baseline runs" in (tmp_path / "verdict.md").read_text()

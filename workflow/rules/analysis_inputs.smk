@@ -1,0 +1,62 @@
+# Input functions of the analysis rules (analysis.smk): which run folders each table and
+# figure reads, picked out of RUNS (built in common.smk), and the targets the study asks for.
+# Kept apart from common.smk so that the other rule files' helpers and these stay separate.
+
+ANALYSIS = STUDY["analysis"]
+MAIN_VARIANTS = ("default", "full")  # as qrnn.tables.MAIN_VARIANTS: the variant a model stands for
+GRADIENT_TASKS = ("copying", "pmnist")  # the issue's tasks for ||dL/dh_t|| (pmnist when the study has it)
+
+
+def main_variant(task, model):
+    variants = sorted({v for t, m, v, _ in RUNS if t == task and m == model})
+    return next((v for v in MAIN_VARIANTS if v in variants), variants[0] if variants else None)
+
+
+def main_runs(task):
+    """Folders of every seed of each model's main variant in `task`."""
+    return [
+        f"results/runs/{t}/{m}/{v}/{s}"
+        for t, m, v, s in RUNS
+        if t == task and v == main_variant(task, m)
+    ]
+
+
+def quantum_variant_runs():
+    """Quantum-RNN folders of the tasks that have more than one quantum-RNN variant, scaling
+    points left out (they have their own table); `default` too when the ablation study's
+    `full` (the same model) is there to compare against."""
+    runs = [(t, m, v, s) for t, m, v, s in RUNS if m == "qrnn" and (t, m, v, s) not in SCALING_RUNS]
+    variants = {t: {v for tt, _, v, _ in runs if tt == t} for t in STUDY["study"]["tasks"]}
+    for names in variants.values():
+        if {"default", "full"} <= names:
+            names.discard("default")
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in runs if len(variants.get(t, ())) > 1 and v in variants[t]]
+
+
+def first_quantum_run(task):
+    seed = min(s for t, m, v, s in RUNS if t == task and m == "qrnn")
+    return f"results/runs/{task}/qrnn/{main_variant(task, 'qrnn')}/{seed}"
+
+
+def compute_cost_settings(wildcards):
+    """The part of the config the compute cost depends on: the first task and the two models' sections."""
+    task = STUDY["study"]["tasks"][0]
+    document = {"tasks": {task: STUDY["tasks"][task]}, "models": {m: STUDY["models"][m] for m in ("qrnn", "lstm")}}
+    return json.dumps(document, sort_keys=True)
+
+
+def analysis_outputs():
+    """The targets of this file that the study's config asks for (added to final_outputs)."""
+    tasks = STUDY["study"]["tasks"]
+    models = set(STUDY["study"]["models"])
+    outputs = [f"results/tables/{task}_main.{ext}" for task in tasks for ext in ("csv", "md", "tex", "provenance.json")]
+    outputs += [f"results/tables/{task}_verdict.md" for task in tasks]
+    if quantum_variant_runs():
+        outputs += [f"results/tables/ablations.{ext}" for ext in ("csv", "md", "tex", "provenance.json")]
+        outputs += [f"results/figures/ablations.{ext}" for ext in ("png", "pdf")]
+    if "qrnn" in models and "copying" in tasks:
+        outputs += [f"results/figures/copying_{kind}.{ext}" for kind in ("bloch_vectors", "readouts") for ext in ("png", "pdf")]
+    outputs += [f"results/figures/{task}_gradient_norms.{ext}" for task in tasks if task in GRADIENT_TASKS for ext in ("png", "pdf")]
+    if {"qrnn", "lstm"} <= models:
+        outputs += [f"results/figures/compute_cost.{ext}" for ext in ("png", "pdf")]
+    return outputs
