@@ -21,7 +21,7 @@ import yaml
 
 from qrnn.errors import ConfigError
 
-TASKS = ("copying",)
+TASKS = ("copying", "mnist", "pmnist", "sentiment", "language_model", "translation")
 MODELS = ("qrnn", "rnn", "lstm", "scornn")
 
 
@@ -42,6 +42,74 @@ class CopyingConfig:
     blank_length: int
     n_symbols: int
     copy_length: int
+
+
+@dataclass(frozen=True)
+class MnistConfig:
+    source: str
+    order: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_test_examples: int
+
+    # Keys the processed data depends on (the rest only changes training or scoring).
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction")
+
+
+@dataclass(frozen=True)
+class PermutedMnistConfig:
+    source: str
+    order: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_test_examples: int
+    permutation_seed: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "permutation_seed")
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    source: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_length: int
+    min_count: int
+    max_vocab: int
+    max_test_examples: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "max_length", "min_count", "max_vocab")
+
+
+@dataclass(frozen=True)
+class LanguageModelConfig:
+    source: str
+    bptt_length: int
+    max_test_tokens: int
+
+    data_keys = ("source",)
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    source: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_length: int
+    min_count: int
+    max_vocab: int
+    max_pairs: int
+    decoder_hidden_size: int
+    beam_size: int
+    decode_max_length: int
+    max_test_examples: int
+    attention_examples: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "max_length", "min_count", "max_vocab", "max_pairs")
 
 
 @dataclass(frozen=True)
@@ -88,7 +156,7 @@ class ScoRNNConfig:
 
 
 ModelConfig = QRNNConfig | ClassicalRNNConfig | ScoRNNConfig
-TaskConfig = CopyingConfig
+TaskConfig = CopyingConfig | MnistConfig | PermutedMnistConfig | SentimentConfig | LanguageModelConfig | TranslationConfig
 
 _MODEL_CLASSES = {
     "qrnn": QRNNConfig,
@@ -96,7 +164,14 @@ _MODEL_CLASSES = {
     "lstm": ClassicalRNNConfig,
     "scornn": ScoRNNConfig,
 }
-_TASK_CLASSES = {"copying": CopyingConfig}
+_TASK_CLASSES = {
+    "copying": CopyingConfig,
+    "mnist": MnistConfig,
+    "pmnist": PermutedMnistConfig,
+    "sentiment": SentimentConfig,
+    "language_model": LanguageModelConfig,
+    "translation": TranslationConfig,
+}
 
 
 @dataclass(frozen=True)
