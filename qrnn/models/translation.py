@@ -92,24 +92,21 @@ class Seq2Seq(nn.Module):
             log_probs = functional.log_softmax(logits, dim=-1)
             candidates = []
             for index, (tokens, score, _) in enumerate(beams):
-                values, indices = log_probs[index].topk(beam_size)
-                for value, token in zip(values.tolist(), indices.tolist()):
-                    candidates.append((tokens + [token], score + value, index))
+                values, indices = log_probs[index].topk(min(beam_size, log_probs.shape[-1]))
+                candidates += [(tokens + [token], score + value, index) for value, token in zip(values.tolist(), indices.tolist())]
             candidates.sort(key=lambda item: item[1], reverse=True)
-            beams = []
-            for tokens, score, index in candidates:
+            alive = []
+            for tokens, score, index in candidates[:beam_size]:
                 if tokens[-1] == EOS:
                     finished.append((tokens[:-1], score / len(tokens)))
                 elif len(tokens) <= max_length:
-                    beams.append((tokens, score, tuple(part[index : index + 1] for part in new_carry)))
-                if len(beams) == beam_size:
-                    break
-            if not beams or len(finished) >= beam_size:
+                    alive.append((tokens, score, tuple(part[index : index + 1] for part in new_carry)))
+            if not alive or len(finished) >= beam_size:
                 break
-        if not finished:  # nothing ended within max_length: take the best unfinished beam
-            finished = [(tokens, score / max(len(tokens), 1)) for tokens, score, _ in beams]
+            beams = alive
+        if not finished:  # nothing ended within max_length: the best hypothesis cut at max_length
+            finished = [(tokens, score / len(tokens)) for tokens, score, _ in beams]
         return max(finished, key=lambda item: item[1])[0][:max_length]
-
 
 def strip_after_eos(tokens: list[int]) -> list[int]:
     return tokens[: tokens.index(EOS)] if EOS in tokens else tokens
