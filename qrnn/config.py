@@ -46,6 +46,7 @@ class CopyingConfig:
 
 @dataclass(frozen=True)
 class MnistConfig:
+    steps: int
     source: str
     order: str
     split_seed: int
@@ -59,6 +60,7 @@ class MnistConfig:
 
 @dataclass(frozen=True)
 class PermutedMnistConfig:
+    steps: int
     source: str
     order: str
     split_seed: int
@@ -72,6 +74,7 @@ class PermutedMnistConfig:
 
 @dataclass(frozen=True)
 class SentimentConfig:
+    steps: int
     source: str
     split_seed: int
     valid_fraction: float
@@ -86,6 +89,7 @@ class SentimentConfig:
 
 @dataclass(frozen=True)
 class LanguageModelConfig:
+    steps: int
     source: str
     bptt_length: int
     max_test_tokens: int
@@ -95,6 +99,7 @@ class LanguageModelConfig:
 
 @dataclass(frozen=True)
 class TranslationConfig:
+    steps: int
     source: str
     split_seed: int
     valid_fraction: float
@@ -360,12 +365,15 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
     applies_to = document["study"]["variants"][variant]["applies_to"]
     if model not in applies_to:
         raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
+    training = _build(TrainingConfig, document["training"])
+    if getattr(task_settings, "steps", 0) > 0:  # a task's own number of steps
+        training = dataclasses.replace(training, steps=task_settings.steps)
     return RunConfig(
         task=task,
         model=model,
         variant=variant,
         seed=seed,
-        training=_build(TrainingConfig, document["training"]),
+        training=training,
         task_settings=task_settings,
         model_settings=model_config(model, models[model]),
     )

@@ -54,6 +54,8 @@ class Task:
     def reference_metrics(self) -> dict[str, float]:
         return {}
 
+    curve_reference_label = "reference"
+
     def curve_reference(self) -> float | None:
         """A reference value of the held-out loss (nats) for the learning-curve figure, or None."""
         return None

@@ -72,6 +72,8 @@ class ClassificationTask(DataTask):
     def reference_metrics(self) -> dict[str, float]:
         return {"chance_accuracy": 1.0 / self.n_outputs}
 
+    curve_reference_label = "uniform guess"
+
     def curve_reference(self) -> float:
         """Cross-entropy of a uniform guess over the classes."""
         return math.log(self.n_outputs)

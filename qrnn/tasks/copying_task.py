@@ -43,6 +43,8 @@ class CopyingTask(Task):
     def reference_metrics(self) -> dict[str, float]:
         return {"memoryless_cross_entropy": copying_memory.memoryless_cross_entropy(self.config)}
 
+    curve_reference_label = "memoryless baseline"
+
     def curve_reference(self) -> float:
         return copying_memory.memoryless_cross_entropy(self.config)
 

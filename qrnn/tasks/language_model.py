@@ -122,5 +122,7 @@ class LanguageModelTask(DataTask):
             )
         return references
 
+    curve_reference_label = "uniform guess"
+
     def curve_reference(self) -> float | None:
         return math.log(self.vocab_size) if self._dimensions else None
