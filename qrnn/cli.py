@@ -34,7 +34,8 @@ def _prepare_data(args: argparse.Namespace) -> int:
     from qrnn.data import prepare_task_data
 
     manifest = prepare_task_data(load_config(args.config), args.task, args.out, args.download_dir, progress=not args.quiet)
-    print(json.dumps({"out": str(args.out), "sizes": manifest.get("sizes", manifest.get("n_sequences")), "sha256": manifest["sha256"]}))
+    size = {"n_sequences": manifest["n_sequences"]} if "n_sequences" in manifest else {"sizes": manifest.get("sizes")}
+    print(json.dumps({"out": str(args.out), **size, "sha256": manifest["sha256"]}))
     return 0
 
 
@@ -62,6 +63,14 @@ def _learning_curves(args: argparse.Namespace) -> int:
     from qrnn.figures import learning_curves
 
     learning_curves(args.curves, args.out_png, args.out_pdf, args.reference, column=args.column, reference_label=args.reference_label)
+    print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
+def _attention(args: argparse.Namespace) -> int:
+    from qrnn.attention_figure import attention_heatmaps
+
+    attention_heatmaps(args.attention, args.out_png, args.out_pdf, title=args.title)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
     return 0
 
@@ -178,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--reference-label", default="memoryless baseline", metavar="TEXT", help="legend text of the reference line (default: memoryless baseline)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
+    attention = kinds.add_parser(
+        "attention",
+        help="translation: heatmaps of the decoder's attention weights for a few test sentences",
+        description="One heatmap per sentence (target words down, source words across) from the attention.csv "
+        "that `qrnn evaluate` writes next to a translation run's evaluation.json. Writes a PNG and a PDF.",
+    )
+    attention.add_argument("--attention", required=True, metavar="FILE", help="attention.csv of an evaluated translation run")
+    attention.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    attention.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    attention.add_argument("--title", default="", metavar="TEXT", help="figure title")
+    attention.set_defaults(handler=_attention)
 
     describe = commands.add_parser(
         "describe-study",

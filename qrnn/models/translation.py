@@ -64,7 +64,10 @@ class Seq2Seq(nn.Module):
 
     @torch.no_grad()
     def greedy(self, source: torch.Tensor, source_lengths: torch.Tensor, max_length: int):
-        """Most likely next token at every step: (token lists without BOS/EOS, attention (batch, steps, Ls))."""
+        """Most likely next token at every step: (token lists without BOS/EOS, attention (batch, steps, Ls)).
+
+        Row i of the attention covers its first len(tokens[i]) steps, plus one more (the step
+        that emitted EOS) when the translation ended before max_length."""
         keys, mask, carry = self.encode(source, source_lengths)
         tokens = torch.full((len(source),), BOS, dtype=torch.long, device=source.device)
         emitted, weights_per_step = [], []
@@ -74,7 +77,7 @@ class Seq2Seq(nn.Module):
             emitted.append(tokens)
             weights_per_step.append(weights)
         emitted = torch.stack(emitted, dim=1).tolist()
-        return [strip_after_eos(row)[:max_length] for row in emitted], torch.stack(weights_per_step, dim=1)
+        return [strip_after_eos(row[: max_length + 1])[:max_length] for row in emitted], torch.stack(weights_per_step, dim=1)
 
     @torch.no_grad()
     def beam_search(self, source: torch.Tensor, source_lengths: torch.Tensor, beam_size: int, max_length: int) -> list[list[int]]:

@@ -91,19 +91,27 @@ class TranslationTask(DataTask):
             for row in range(len(decoded)):
                 sentence = len(greedy) - len(decoded) + row
                 if sentence < self.config.attention_examples:
-                    attention_rows += attention_table(sentence, source[row, : source_lengths[row]].tolist(), decoded[row], weights[row], source_words, target_words)
+                    # shorter than the cap: it ended with EOS (a translation of exactly the cap shows no EOS row)
+                    ended = len(decoded[row]) < self.config.decode_max_length
+                    attention_rows += attention_table(
+                        sentence, source[row, : source_lengths[row]].tolist(), decoded[row], weights[row], source_words, target_words, ended
+                    )
         scores["bleu_greedy"] = metrics.bleu(greedy, references)
         scores["bleu"] = metrics.bleu(beam, references)
         return {"metrics": scores, "n_test": n_test, "data_sha256": manifest["sha256"], "tables": {"attention.csv": attention_rows},
                 "examples": [{"reference": r, "greedy": g, "beam": b} for r, g, b in list(zip(references, greedy, beam))[:5]]}
 
 
-def attention_table(sentence: int, source_ids: list[int], target_ids: list[int], weights: torch.Tensor, source_words, target_words) -> list[dict[str, Any]]:
+def attention_table(
+    sentence: int, source_ids: list[int], target_ids: list[int], weights: torch.Tensor, source_words, target_words, ended: bool
+) -> list[dict[str, Any]]:
     """Long-format rows (sentence, target position/word, source position/word, weight) of one
-    greedy translation; the step that emitted end-of-sentence is included as "<eos>"."""
+    greedy translation; the step that emitted end-of-sentence, if any, is included as "<eos>"."""
     rows = []
-    emitted = [target_words[i] for i in target_ids] + ["<eos>"]
-    for t, target_word in enumerate(emitted[: weights.shape[0]]):
+    emitted = [target_words[i] for i in target_ids]
+    if ended:
+        emitted.append("<eos>")
+    for t, target_word in enumerate(emitted):
         for s, source_id in enumerate(source_ids):
             rows.append({"sentence": sentence, "target_position": t, "target_word": target_word,
                          "source_position": s, "source_word": source_words[source_id], "weight": round(float(weights[t, s]), 6)})
