@@ -24,17 +24,18 @@ def _train(args: argparse.Namespace) -> int:
     discarded = prepare_run_folder(run, args.out, args.discard_stale_checkpoint)
     if discarded:
         print(f"qrnn: discarded a checkpoint made under other settings ({'; '.join(discarded)}); starting over", file=sys.stderr)
-    metrics = train(run, args.out, device=args.device, progress=not args.quiet)
+    metrics = train(run, args.out, device=args.device, progress=not args.quiet, data_dir=args.data)
     print(json.dumps({"out": str(args.out), "final": metrics["final"], "reference": metrics["reference"]}))
     return 0
 
 
 def _prepare_data(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.data import prepare_test_set
+    from qrnn.data import prepare_task_data
 
-    manifest = prepare_test_set(load_config(args.config), args.task, args.out)
-    print(json.dumps({"out": str(args.out), "n_sequences": manifest["n_sequences"], "sha256": manifest["sha256"]}))
+    manifest = prepare_task_data(load_config(args.config), args.task, args.out, args.download_dir, progress=not args.quiet)
+    size = {"n_sequences": manifest["n_sequences"]} if "n_sequences" in manifest else {"sizes": manifest.get("sizes")}
+    print(json.dumps({"out": str(args.out), **size, "sha256": manifest["sha256"]}))
     return 0
 
 
@@ -85,7 +86,15 @@ def _audit_number(args: argparse.Namespace) -> int:
 def _learning_curves(args: argparse.Namespace) -> int:
     from qrnn.figures import learning_curves
 
-    learning_curves(args.curves, args.out_png, args.out_pdf, args.reference, column=args.column)
+    learning_curves(args.curves, args.out_png, args.out_pdf, args.reference, column=args.column, reference_label=args.reference_label)
+    print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
+    return 0
+
+
+def _attention(args: argparse.Namespace) -> int:
+    from qrnn.attention_figure import attention_heatmaps
+
+    attention_heatmaps(args.attention, args.out_png, args.out_pdf, title=args.title)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
     return 0
 
@@ -207,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", required=True, type=int, metavar="S", help="random seed (model init, data order, dropout)")
     train.add_argument("--variant", default="default", metavar="NAME", help="variant of the model settings, a key of study.variants (default: default)")
     train.add_argument("--out", required=True, metavar="DIR", help="run folder for config.json, history.csv, metrics.json, checkpoint.pt, train.log")
+    train.add_argument("--data", metavar="DATADIR", help="processed data folder of a real-data task (`qrnn prepare-data`), e.g. data/mnist; copying needs none")
     train.add_argument("--device", default="cpu", metavar="DEVICE", help="cpu (default) or cuda / cuda:N")
     train.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads for torch (default: torch's choice)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -220,13 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     prepare = commands.add_parser(
         "prepare-data",
-        help="write a task's fixed test set (test.pt + manifest.json) into a folder",
-        description="Write the test set every run of a study is scored on: study.test_sequences sequences drawn "
-        "from tasks.<task>.test_seed, as DIR/test.pt, and DIR/manifest.json with its sha256 and the task settings.",
+        help="write a task's data into a folder: copying's fixed test set, or a real data set's processed splits",
+        description="copying: the test set every run is scored on, study.test_sequences sequences drawn from "
+        "tasks.copying.test_seed, as DIR/test.pt and DIR/manifest.json. Other tasks: download (source full, "
+        "checksummed) or read (source offline) the data set and write DIR/{train,valid,test}.pt, side files and "
+        "DIR/manifest.json (last) with every file's sha256.",
     )
     prepare.add_argument("--config", required=True, metavar="FILE", help="YAML config file, or - for standard input")
     prepare.add_argument("--task", required=True, choices=TASKS, help="task whose test set to write")
-    prepare.add_argument("--out", required=True, metavar="DIR", help="folder for test.pt and manifest.json")
+    prepare.add_argument("--out", required=True, metavar="DIR", help="folder for the data files and manifest.json, e.g. data/mnist")
+    prepare.add_argument("--download-dir", default="data/downloads", metavar="DIR", help="where full data sets are downloaded to (default: data/downloads)")
+    prepare.add_argument("--quiet", action="store_true", help="no progress bar")
     prepare.set_defaults(handler=_prepare_data)
 
     evaluate = commands.add_parser(
@@ -309,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--curves", required=True, metavar="FILE", help="curves CSV written by `qrnn aggregate --out-curves`")
     curves.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
     curves.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
-    curves.add_argument("--reference", required=True, type=float, metavar="VALUE", help="memoryless baseline, drawn as a dashed line (same unit as the column)")
+    curves.add_argument("--reference", type=float, metavar="VALUE", help="a reference value drawn as a dashed line (same unit as the column), e.g. copying's memoryless baseline; none if omitted")
+    curves.add_argument("--reference-label", default="memoryless baseline", metavar="TEXT", help="legend text of the reference line (default: memoryless baseline)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
     for name, (_, summary, reads, writer) in FIGURES.items():
@@ -383,6 +398,17 @@ def build_parser() -> argparse.ArgumentParser:
     scaling_table.add_argument("--out-csv", required=True, metavar="FILE", help="the table as CSV")
     scaling_table.add_argument("--out-md", required=True, metavar="FILE", help="the table in Markdown, one section per task")
     scaling_table.set_defaults(handler=_scaling_table)
+    attention = kinds.add_parser(
+        "attention",
+        help="translation: heatmaps of the decoder's attention weights for a few test sentences",
+        description="One heatmap per sentence (target words down, source words across) from the attention.csv "
+        "that `qrnn evaluate` writes next to a translation run's evaluation.json. Writes a PNG and a PDF.",
+    )
+    attention.add_argument("--attention", required=True, metavar="FILE", help="attention.csv of an evaluated translation run")
+    attention.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    attention.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    attention.add_argument("--title", default="", metavar="TEXT", help="figure title")
+    attention.set_defaults(handler=_attention)
 
     describe = commands.add_parser(
         "describe-study",

@@ -21,7 +21,7 @@ import yaml
 
 from qrnn.errors import ConfigError
 
-TASKS = ("copying",)
+TASKS = ("copying", "mnist", "pmnist", "sentiment", "language_model", "translation")
 MODELS = ("qrnn", "rnn", "lstm", "scornn")
 
 
@@ -42,6 +42,79 @@ class CopyingConfig:
     blank_length: int
     n_symbols: int
     copy_length: int
+
+
+@dataclass(frozen=True)
+class MnistConfig:
+    steps: int
+    source: str
+    order: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_test_examples: int
+
+    # Keys the processed data depends on (the rest only changes training or scoring).
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction")
+
+
+@dataclass(frozen=True)
+class PermutedMnistConfig:
+    steps: int
+    source: str
+    order: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_test_examples: int
+    permutation_seed: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "permutation_seed")
+
+
+@dataclass(frozen=True)
+class SentimentConfig:
+    steps: int
+    source: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_length: int
+    min_count: int
+    max_vocab: int
+    max_test_examples: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "max_length", "min_count", "max_vocab")
+
+
+@dataclass(frozen=True)
+class LanguageModelConfig:
+    steps: int
+    source: str
+    bptt_length: int
+    max_test_tokens: int
+
+    data_keys = ("source",)
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    steps: int
+    source: str
+    split_seed: int
+    valid_fraction: float
+    test_fraction: float
+    max_length: int
+    min_count: int
+    max_vocab: int
+    max_pairs: int
+    decoder_hidden_size: int
+    beam_size: int
+    decode_max_length: int
+    max_test_examples: int
+    attention_examples: int
+
+    data_keys = ("source", "split_seed", "valid_fraction", "test_fraction", "max_length", "min_count", "max_vocab", "max_pairs")
 
 
 @dataclass(frozen=True)
@@ -89,7 +162,7 @@ class ScoRNNConfig:
 
 
 ModelConfig = QRNNConfig | ClassicalRNNConfig | ScoRNNConfig
-TaskConfig = CopyingConfig
+TaskConfig = CopyingConfig | MnistConfig | PermutedMnistConfig | SentimentConfig | LanguageModelConfig | TranslationConfig
 
 _MODEL_CLASSES = {
     "qrnn": QRNNConfig,
@@ -97,7 +170,14 @@ _MODEL_CLASSES = {
     "lstm": ClassicalRNNConfig,
     "scornn": ScoRNNConfig,
 }
-_TASK_CLASSES = {"copying": CopyingConfig}
+_TASK_CLASSES = {
+    "copying": CopyingConfig,
+    "mnist": MnistConfig,
+    "pmnist": PermutedMnistConfig,
+    "sentiment": SentimentConfig,
+    "language_model": LanguageModelConfig,
+    "translation": TranslationConfig,
+}
 
 
 @dataclass(frozen=True)
@@ -289,12 +369,19 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
     if model not in applies_to:
         raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
     models = variant_models(document, variant, task)
+    # Steps: an ablations/scaling block's own `steps`, else the task's (when > 0), else training.steps.
+    training_section = variant_training(document, variant)
+    training = _build(TrainingConfig, training_section)
+    if training_section is not document["training"] and hasattr(task_settings, "steps"):
+        task_settings = dataclasses.replace(task_settings, steps=0)  # recorded as not applying
+    elif getattr(task_settings, "steps", 0) > 0:
+        training = dataclasses.replace(training, steps=task_settings.steps)
     return RunConfig(
         task=task,
         model=model,
         variant=variant,
         seed=seed,
-        training=_build(TrainingConfig, variant_training(document, variant)),
+        training=training,
         task_settings=task_settings,
         model_settings=model_config(model, models[model]),
     )

@@ -16,7 +16,7 @@ import yaml
 from qrnn import atomic
 from qrnn.config import TrainingConfig, run_config, task_config, variant_models
 from qrnn.provenance import git_revision, library_versions
-from qrnn.tasks import TASK_CLASSES
+from qrnn.tasks import DATA_TASKS, TASK_CLASSES
 from qrnn.variants import generated_runs, variant_settings, variant_training
 
 Run = tuple[str, str, str, int]  # (task, model, variant, seed)
@@ -52,22 +52,44 @@ def run_document(document: dict[str, Any], task: str, model: str, variant: str) 
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
     overrides = variant_settings(document, variant, task)["overrides"]
     training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
+    task_section = {key: document["tasks"][task][key] for key in task_fields}
+    if training is not document["training"] and "steps" in task_section:
+        task_section["steps"] = 0  # the block's steps win over the task's (as in run_config)
     return {
         "training": {key: training[key] for key in training_fields},
-        "tasks": {task: {key: document["tasks"][task][key] for key in task_fields}},
+        "tasks": {task: task_section},
         "models": {model: document["models"][model]},
         "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides[model]} if model in overrides else {}}}},
     }
 
 
 def data_document(document: dict[str, Any], task: str) -> dict[str, Any]:
-    """The part of the config the test set of ``task`` depends on."""
-    task_config(document, task)
+    """The part of the config the data of ``task`` depends on: for copying memory its test
+    set (all task keys and study.test_sequences), for the real-data tasks their data keys
+    (source, split, vocabulary...), not the keys that only change training or scoring."""
+    settings = task_config(document, task)
+    if task in DATA_TASKS:
+        return {"tasks": {task: {key: document["tasks"][task][key] for key in settings.data_keys}}}
     return {"tasks": {task: document["tasks"][task]}, "study": {"test_sequences": document["study"]["test_sequences"]}}
 
 
+def data_folder(task: str) -> str:
+    """Where `qrnn prepare-data` writes the data of ``task`` (a DVC-tracked output)."""
+    return f"data/{task}"
+
+
+def curve_reference(document: dict[str, Any], task: str) -> tuple[float, str] | None:
+    """(value in nats, legend label) of the reference line of the task's learning curves, if
+    it is known without the data: copying's memoryless cross-entropy, a uniform guess over
+    the classes; None otherwise (language model, translation)."""
+    task_object = TASK_CLASSES[task](task_config(document, task))
+    value = task_object.curve_reference()
+    return None if value is None else (value, task_object.curve_reference_label)
+
+
 def reference_metrics(document: dict[str, Any], task: str) -> dict[str, float]:
-    """The task's reference scores (for copying: the memoryless cross-entropy, nats per step)."""
+    """The task's reference scores known without its data (for copying: the memoryless
+    cross-entropy, nats per step; for classification: chance accuracy)."""
     return TASK_CLASSES[task](task_config(document, task)).reference_metrics()
 
 

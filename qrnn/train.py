@@ -25,9 +25,9 @@ from tqdm import tqdm
 from qrnn import atomic
 from qrnn.config import RunConfig, differences
 from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
-from qrnn.models.factory import build_model, orthogonal_and_other_parameters, parameter_counts
+from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
 from qrnn.provenance import config_hash, git_revision, library_versions
-from qrnn.tasks import build_task
+from qrnn.tasks import DATA_TASKS, build_task
 
 CHECKPOINT_FORMAT = 1
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -88,7 +88,7 @@ def _load_checkpoint(path: Path, run: RunConfig) -> dict[str, Any] | None:
     return checkpoint
 
 
-def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generator, state: TrainingState) -> None:
+def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generator, state: TrainingState, task) -> None:
     checkpoint = {
         "format": CHECKPOINT_FORMAT,
         "config": run.to_dict(),
@@ -100,24 +100,27 @@ def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generat
         "step": state.step,
         "history": state.history,
         "wall_time": state.wall_time,
+        "task_state": task.state_dict(),  # e.g. the language model's carried hidden state
+        "task_dimensions": task.dimensions(),  # sizes read from the data, to rebuild the model without it
+        "data_sha256": task.data_sha256,
     }
     atomic.write_atomically(path, lambda handle: torch.save(checkpoint, handle))
 
 
 @torch.no_grad()
-def evaluate(model, task, batches: list[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> dict[str, float]:
-    """Mean metrics over fixed held-out batches (model in eval mode: no dropout)."""
+def evaluate(model, task, held_out, device: torch.device) -> dict[str, float]:
+    """The task's metrics on its fixed held-out data (model in eval mode: no dropout)."""
     model.eval()
-    totals: dict[str, float] = {}
-    for inputs, targets in batches:
-        for name, value in task.metrics(model(inputs.to(device)), targets.to(device)).items():
-            totals[name] = totals.get(name, 0.0) + value / len(batches)
+    totals = task.evaluate_held_out(model, held_out, device)
     model.train()
     return totals
 
 
-def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bool = True) -> dict[str, Any]:
+def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bool = True, data_dir: str | Path | None = None) -> dict[str, Any]:
     """Train one (task, model, seed) run into ``out_dir``, resuming from its checkpoint if present.
+
+    ``data_dir``: the processed data folder of a real-data task (`qrnn prepare-data`);
+    copying memory draws its own sequences and needs none.
 
     Returns the final metrics (also written to ``out_dir/metrics.json``).
     """
@@ -129,14 +132,15 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
     logger = _logger(out_dir)
     atomic.write_json(out_dir / "config.json", run.to_dict())
 
-    task = build_task(run)
+    if run.task in DATA_TASKS and data_dir is None:
+        raise QrnnError(f"task {run.task} trains on processed data: pass its folder (qrnn train --data data/{run.task})")
+    task = build_task(run, data_dir)
     training = run.training
     torch.manual_seed(run.seed)  # model initialisation and dropout
-    model = build_model(run.model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step).to(torch_device)
+    model = build_task_model(run.model, run.model_settings, task).to(torch_device)
     optimizers = _optimizers(model, run)
     data_generator = torch.Generator().manual_seed(run.seed)  # on the CPU: same batches on every device
-    held_out_generator = torch.Generator().manual_seed(training.eval_seed)
-    held_out = [task.batch(training.batch_size, held_out_generator) for _ in range(training.eval_batches)]
+    held_out = task.held_out(training.batch_size, training.eval_batches, training.eval_seed)
     state = TrainingState()
 
     if checkpoint is not None:
@@ -148,6 +152,7 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
             torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
         data_generator.set_state(checkpoint["data_rng"])
         state = TrainingState(checkpoint["step"], checkpoint["history"], checkpoint["wall_time"])
+        task.load_state_dict(checkpoint.get("task_state", {}))
         logger.info("resuming from %s at step %d of %d", checkpoint_path, state.step, training.steps)
     else:
         logger.info("starting %s/%s seed %d on %s (config %s)", run.task, run.model, run.seed, torch_device, config_hash(run.to_dict()))
@@ -157,8 +162,7 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
     loss_sum, loss_count, started = 0.0, 0, time.perf_counter()
     model.train()
     while state.step < training.steps:
-        inputs, targets = task.batch(training.batch_size, data_generator)
-        loss = task.loss(model(inputs.to(torch_device)), targets.to(torch_device))
+        loss = task.training_loss(model, training.batch_size, data_generator, torch_device)
         if not torch.isfinite(loss):
             message = (
                 f"non-finite loss ({loss.item()}) at step {state.step + 1}; the last good checkpoint "
@@ -188,7 +192,7 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
             state.history.append(row)
             loss_sum, loss_count = 0.0, 0
             atomic.write_csv(out_dir / "history.csv", state.history, list(row))
-            _save_checkpoint(checkpoint_path, run, model, optimizers, data_generator, state)
+            _save_checkpoint(checkpoint_path, run, model, optimizers, data_generator, state, task)
             logger.info("step %d: %s", state.step, ", ".join(f"{k}={v:.5g}" for k, v in row.items() if k != "step"))
     bar.close()
     # Also when resuming from a checkpoint at the final step: the workflow deletes a
@@ -205,6 +209,9 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
         "final": {key.removeprefix("eval_"): value for key, value in final.items() if key.startswith("eval_")},
         "final_train_loss": final["train_loss"],
         "reference": task.reference_metrics(),
+        "main_metric": list(task.main_metric),
+        "units": task.units,
+        "data_sha256": task.data_sha256,
         "trainable_parameters": counts,
         "wall_time_s": round(state.wall_time, 3),
         "device": str(torch_device) if torch_device.type == "cpu" else f"{torch_device} ({torch.cuda.get_device_name(torch_device)})",

@@ -6,15 +6,13 @@ as it was trained (state vector, expectation values read without collapse).
 
 from __future__ import annotations
 
-import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from qrnn import atomic
-from qrnn.config import differences
-from qrnn.data import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate import TEST_BATCH_SIZE
 from qrnn.evaluate.finished_run import load_finished_run
@@ -24,8 +22,9 @@ from qrnn.train import resolve_device
 
 @torch.no_grad()
 def test_metrics(model, task, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int, device: torch.device) -> dict[str, float]:
-    """Means over all test sequences. Every sequence has the same length, so each batch's
-    per-step means are weighted by its number of sequences."""
+    """Means over all test sequences of a batch/loss/metrics task (copying memory). Every
+    sequence has the same length, so each batch's per-step means are weighted by its number
+    of sequences."""
     model.eval()
     totals: dict[str, float] = {}
     for start in range(0, len(inputs), batch_size):
@@ -36,40 +35,61 @@ def test_metrics(model, task, inputs: torch.Tensor, targets: torch.Tensor, batch
     return {name: total / len(inputs) for name, total in totals.items()}
 
 
+def _scored(run, data_dir: str | Path, batch_size: int, torch_device: torch.device) -> dict[str, Any]:
+    """The task's test-set result; refuses processed data other than the run trained on."""
+    if run.data_sha256 is not None:
+        manifest = Path(data_dir) / "manifest.json"
+        try:
+            found = json.loads(manifest.read_text())["sha256"]
+        except (OSError, json.JSONDecodeError, KeyError):
+            raise QrnnError(f"missing or unreadable {manifest}; write the data with `qrnn prepare-data`") from None
+        if found != run.data_sha256:
+            raise QrnnError(
+                f"the data in {data_dir} (sha256 {found[:12]}...) is not the data run {run.folder} trained on "
+                f"(sha256 {run.data_sha256[:12]}...); retrain the run or point --data at its data"
+            )
+    return run.task.evaluate_test(run.model.to(torch_device), data_dir, torch_device, batch_size)
+
+
 def evaluate_run(run_dir: str | Path, data_dir: str | Path, device: str = "cpu", batch_size: int = TEST_BATCH_SIZE) -> dict[str, Any]:
     """Score the finished run in ``run_dir`` on the test set in ``data_dir``."""
+    return evaluation_and_tables(run_dir, data_dir, device, batch_size)[0]
+
+
+def evaluation_and_tables(run_dir, data_dir, device: str = "cpu", batch_size: int = TEST_BATCH_SIZE) -> tuple[dict[str, Any], dict[str, list]]:
+    """The evaluation, and the task's extra tables {file name: rows} (translation: attention weights)."""
     if batch_size < 1:
         raise QrnnError(f"batch size must be at least 1, got {batch_size}")
     run = load_finished_run(run_dir)
-    tensors, manifest = read_test_set(run.config.task, data_dir)
-    expected = {"task": run.config.task, "task_settings": dataclasses.asdict(run.config.task_settings)}
-    changed = differences({key: manifest.get(key) for key in expected}, expected)
-    if changed:
-        raise QrnnError(
-            f"the test set in {data_dir} was made with other task settings than run {run.folder} "
-            f"(test set -> run): {'; '.join(changed)}"
-        )
     torch_device = resolve_device(device)
-    model = run.model.to(torch_device)
-    metrics = test_metrics(model, run.task, tensors["inputs"], tensors["targets"], batch_size, torch_device)
-    return {
+    result = _scored(run, data_dir, batch_size, torch_device)
+    evaluation = {
         "task": run.config.task,
         "model": run.config.model,
         "variant": run.config.variant,
         "seed": run.config.seed,
-        "metrics": metrics,
+        "metrics": result["metrics"],
+        "main_metric": list(run.task.main_metric),
         "reference": run.task.reference_metrics(),
         "units": run.task.units,
-        "n_test_sequences": manifest["n_sequences"],
-        "data_sha256": manifest["sha256"],
+        "n_test_sequences": result["n_test"],
+        "data_sha256": result["data_sha256"],
         "config_hash": config_hash(run.config_dict),
-        "trainable_parameters": parameter_counts(model),
+        "trainable_parameters": parameter_counts(run.model),
         "device": str(torch_device),
         "versions": library_versions(),
     }
+    if "examples" in result:
+        evaluation["examples"] = result["examples"]
+    return evaluation, result.get("tables", {})
 
 
 def write_evaluation(run_dir: str | Path, data_dir: str | Path, out: str | Path, device: str = "cpu", batch_size: int = TEST_BATCH_SIZE) -> dict[str, Any]:
-    evaluation = evaluate_run(run_dir, data_dir, device, batch_size)
+    """Write the evaluation JSON to ``out``; a task's extra tables (translation: attention.csv)
+    go next to it, before it, so the JSON's presence means they are complete."""
+    evaluation, tables = evaluation_and_tables(run_dir, data_dir, device, batch_size)
+    for name, rows in tables.items():
+        if rows:
+            atomic.write_csv(Path(out).parent / name, rows, list(rows[0]))
     atomic.write_json(out, evaluation)
     return evaluation

@@ -11,8 +11,7 @@ import torch
 
 from qrnn.config import RunConfig, differences
 from qrnn.errors import QrnnError
-from qrnn.models.factory import build_model
-from qrnn.models.sequence_model import SequenceModel
+from qrnn.models.factory import build_task_model
 from qrnn.tasks import build_task
 
 
@@ -21,8 +20,9 @@ class FinishedRun:
     folder: Path
     config: RunConfig
     config_dict: dict[str, Any]  # config.json as written by `qrnn train`
-    model: SequenceModel  # in eval mode, on the CPU
+    model: Any  # in eval mode, on the CPU: a SequenceModel, or a Seq2Seq for translation
     task: Any
+    data_sha256: str | None  # hash of the processed data the run trained on (None: copying)
 
 
 def _read_config(path: Path) -> tuple[RunConfig, dict[str, Any]]:
@@ -60,8 +60,8 @@ def load_finished_run(folder: str | Path) -> FinishedRun:
             f"run {folder} is unfinished: its checkpoint is at step {checkpoint['step']} of {run.training.steps}; "
             f"finish it with `qrnn train` (it resumes) before evaluating"
         )
-    task = build_task(run)
-    model = build_model(run.model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step)
+    task = build_task(run, dimensions=checkpoint.get("task_dimensions"))
+    model = build_task_model(run.model, run.model_settings, task)
     model.load_state_dict(checkpoint["model"])
     model.eval()
-    return FinishedRun(folder, run, config_dict, model, task)
+    return FinishedRun(folder, run, config_dict, model, task, checkpoint.get("data_sha256"))

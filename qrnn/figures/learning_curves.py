@@ -45,7 +45,10 @@ def _axis_label(column: str) -> str:
     return f"held-out {name.replace('_', ' ')} ({unit})"
 
 
-def learning_curves(curves_csv: str | Path, out_png: str | Path, out_pdf: str | Path, reference: float, column: str = "eval_loss_nats") -> None:
+def learning_curves(
+    curves_csv: str | Path, out_png: str | Path, out_pdf: str | Path, reference: float | None, column: str = "eval_loss_nats",
+    reference_label: str = "memoryless baseline",
+) -> None:
     """Held-out ``column`` against the training step: one line per model and variant (mean
     over seeds), a band from the lowest to the highest seed, and ``reference`` dashed."""
     curves = read_curves(curves_csv, column)
@@ -58,7 +61,8 @@ def learning_curves(curves_csv: str | Path, out_png: str | Path, out_pdf: str | 
         label += f", {len(curves[(model, variant)])} seeds"
         axes.plot(steps, mean, color=color, linestyle=VARIANT_LINE_STYLES[variants.index(variant) % len(VARIANT_LINE_STYLES)], linewidth=1.8, label=label)
         axes.fill_between(steps, low, high, color=color, alpha=0.18, linewidth=0)
-    axes.axhline(reference, color="black", linestyle="--", linewidth=1.2, label=f"memoryless baseline ({reference:.3f})")
+    if reference is not None:
+        axes.axhline(reference, color="black", linestyle="--", linewidth=1.2, label=f"{reference_label} ({reference:.3f})")
     axes.set_xlabel("training step (mini-batches)", fontsize=FONT_SIZE)
     axes.set_ylabel(_axis_label(column), fontsize=FONT_SIZE)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -15,9 +15,16 @@ class RecurrentCore(nn.Module):
 
     output_size: int
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:  # pragma: no cover - interface
+    def forward(self, inputs: torch.Tensor, initial_state=None) -> torch.Tensor:
+        return self.forward_with_state(inputs, initial_state)[0]
+
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):  # pragma: no cover - interface
+        """(per-step features, final state). ``initial_state`` None starts from the core's
+        fixed initial state; otherwise it is a final state this core returned earlier, so a
+        sequence can be continued across calls (truncated backpropagation through time)."""
         raise NotImplementedError
 
     def orthogonal_parameters(self) -> list[nn.Parameter]:
         """Parameters trained by a separate optimizer (scoRNN's skew-symmetric A); none by default."""
         return []
+

@@ -42,12 +42,19 @@ def build_core(model: str, settings: ModelConfig, input_size: int) -> RecurrentC
     raise ValueError(f"unknown model {model!r}")
 
 
-def build_model(model: str, settings: ModelConfig, vocab_size: int, n_outputs: int, per_step: bool) -> SequenceModel:
+def build_model(
+    model: str, settings: ModelConfig, vocab_size: int, n_outputs: int, per_step: bool, input_size: int | None = None
+) -> SequenceModel:
+    """``input_size`` given: real-valued inputs of that width (a linear input layer), not tokens."""
+    return SequenceModel(vocab_size, settings.embedding_dim, checked_core(model, settings), n_outputs, per_step, input_size)
+
+
+def checked_core(model: str, settings: ModelConfig) -> RecurrentCore:
+    """The core of ``model`` over inputs of width embedding_dim, or ConfigError."""
     try:
-        core = build_core(model, settings, settings.embedding_dim)
+        return build_core(model, settings, settings.embedding_dim)
     except ValueError as error:  # inconsistent settings that the schema alone cannot express
         raise ConfigError(f"models.{model}: {error}") from None
-    return SequenceModel(vocab_size, settings.embedding_dim, core, n_outputs, per_step)
 
 
 def parameter_counts(model: SequenceModel) -> dict[str, int]:
@@ -90,3 +97,13 @@ def resized(settings: ModelConfig, hidden: int) -> ModelConfig:
     if isinstance(settings, ScoRNNConfig):
         fields["n_negative"] = round(settings.n_negative / settings.hidden_size * hidden)
     return dataclasses.replace(settings, **fields)
+
+
+def build_task_model(model: str, settings: ModelConfig, task) -> nn.Module:
+    """The model ``task`` trains: a SequenceModel of the task's sizes, or for translation
+    (``task.model_kind == "seq2seq"``) an encoder-decoder around the configured core."""
+    if getattr(task, "model_kind", "sequence") == "seq2seq":
+        from qrnn.models.translation import Seq2Seq
+
+        return Seq2Seq(checked_core(model, settings), settings.embedding_dim, task.source_vocab_size, task.target_vocab_size, task.config.decoder_hidden_size)
+    return build_model(model, settings, task.vocab_size, task.n_outputs, task.per_step, getattr(task, "input_size", None))

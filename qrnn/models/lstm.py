@@ -22,6 +22,8 @@ class LSTM(RecurrentCore):
             self.lstm.bias_hh_l0[hidden : 2 * hidden].fill_(1.0)
             self.lstm.bias_ih_l0[hidden : 2 * hidden].zero_()
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        hidden_states, _ = self.lstm(inputs)
-        return hidden_states
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: (h, c), each (batch, hidden_size)."""
+        start = None if initial_state is None else tuple(part.unsqueeze(0) for part in initial_state)
+        hidden_states, (hidden, cell) = self.lstm(inputs, start)
+        return hidden_states, (hidden.squeeze(0), cell.squeeze(0))

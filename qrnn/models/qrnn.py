@@ -103,10 +103,14 @@ class QuantumRNN(RecurrentCore):
     def reversible(self) -> bool:
         return self.config.gradient == "reversible"
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""
         batch, steps, _ = inputs.shape
-        state = zero_state(batch, self.n_qubits, self.dtype, inputs.device)
-        readouts = self.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        if initial_state is None:
+            state = zero_state(batch, self.n_qubits, self.dtype, inputs.device)
+            readouts = self.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        else:
+            state, readouts = initial_state
         paulis = tuple(self.config.readouts)
         # Reversible steps only pay off when there is a backward pass to run.
         holder = StateHolder(self._step, self._readout, paulis) if self.reversible and torch.is_grad_enabled() else None
@@ -123,7 +127,7 @@ class QuantumRNN(RecurrentCore):
                 readouts = self._readout(state, paulis)
             readouts = readouts.to(inputs.dtype)
             outputs.append(readouts)
-        return torch.stack(outputs, dim=1)
+        return torch.stack(outputs, dim=1), (state, readouts)
 
     def quantum_parameters(self) -> list[nn.Parameter]:
         """Trainable circuit angles that are parameters themselves (static variational only)."""

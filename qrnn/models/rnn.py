@@ -17,6 +17,7 @@ class VanillaRNN(RecurrentCore):
         self.output_size = config.hidden_size
         self.rnn = nn.RNN(input_size, config.hidden_size, nonlinearity="tanh", batch_first=True)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        hidden_states, _ = self.rnn(inputs)
-        return hidden_states
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: h (batch, hidden_size)."""
+        hidden_states, last = self.rnn(inputs, None if initial_state is None else initial_state.unsqueeze(0))
+        return hidden_states, last.squeeze(0)

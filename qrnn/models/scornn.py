@@ -76,15 +76,16 @@ class ScoRNN(RecurrentCore):
         identity = torch.eye(self.output_size, dtype=skew.dtype, device=skew.device)
         return torch.linalg.solve(identity + skew, identity - skew) * self.scaling
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: h (batch, hidden_size)."""
         recurrent = self.recurrent_matrix()
         driven = self.input_weights(inputs)  # all input contributions in one matmul
-        hidden = inputs.new_zeros(inputs.shape[0], self.output_size)
+        hidden = inputs.new_zeros(inputs.shape[0], self.output_size) if initial_state is None else initial_state
         states = []
         for t in range(inputs.shape[1]):
             hidden = modrelu(hidden @ recurrent.T + driven[:, t], self.modrelu_bias)
             states.append(hidden)
-        return torch.stack(states, dim=1)
+        return torch.stack(states, dim=1), hidden
 
     def orthogonal_parameters(self) -> list[nn.Parameter]:
         return [self.skew_upper]

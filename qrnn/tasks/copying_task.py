@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 from torch.nn import functional
 
-from qrnn.config import CopyingConfig
+from qrnn.config import CopyingConfig, differences
+from qrnn.errors import QrnnError
 from qrnn.tasks import copying_memory
+from qrnn.tasks.base import Task
 
 
-class CopyingTask:
+class CopyingTask(Task):
     per_step = True
     config_class = CopyingConfig
+    main_metric = ("loss", "lower")
     # Units of ``metrics`` and ``reference_metrics``, for column names and axis labels.
     units = {"loss": "nats", "copy_accuracy": "fraction", "memoryless_cross_entropy": "nats"}
     # The metric the paper's tables compare models on, and which way is better.
@@ -39,3 +44,28 @@ class CopyingTask:
 
     def reference_metrics(self) -> dict[str, float]:
         return {"memoryless_cross_entropy": copying_memory.memoryless_cross_entropy(self.config)}
+
+    curve_reference_label = "memoryless baseline"
+
+    def curve_reference(self) -> float:
+        return copying_memory.memoryless_cross_entropy(self.config)
+
+    @torch.no_grad()
+    def evaluate_test(self, model, data_dir, device: torch.device, batch_size: int) -> dict:
+        """Means over the fixed test set of `qrnn prepare-data`, which must have been made with
+        this task's settings. Every sequence has the same length, so each batch's per-step
+        means are weighted by its number of sequences."""
+        from qrnn.data.copying import read_test_set  # that module imports the tasks
+
+        tensors, manifest = read_test_set(data_dir)
+        expected = {"task": "copying", "task_settings": dataclasses.asdict(self.config)}
+        changed = differences({key: manifest.get(key) for key in expected}, expected)
+        if changed:
+            raise QrnnError(f"the test set in {data_dir} was made with other task settings than this run (test set -> run): {'; '.join(changed)}")
+        inputs, targets = tensors["inputs"], tensors["targets"]
+        totals: dict[str, float] = {}
+        for start in range(0, len(inputs), batch_size):
+            batch_inputs, batch_targets = inputs[start : start + batch_size], targets[start : start + batch_size]
+            for name, value in self.metrics(model(batch_inputs.to(device)), batch_targets.to(device)).items():
+                totals[name] = totals.get(name, 0.0) + value * len(batch_inputs)
+        return {"metrics": {name: total / len(inputs) for name, total in totals.items()}, "n_test": manifest["n_sequences"], "data_sha256": manifest["sha256"]}

@@ -9,10 +9,11 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from qrnn.config import MODELS, TASKS
+from qrnn.tasks import DATA_TASKS
 from qrnn.config import validate as resolve_config
 from qrnn.ablations import ablation_runs
 from qrnn.scaling import scaling_runs
-from qrnn.study import data_document, reference_metrics, run_document, study_runs
+from qrnn.study import curve_reference, data_document, data_folder, run_document, study_runs
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
@@ -82,8 +83,27 @@ def study_settings(wildcards):
     return json.dumps(STUDY, sort_keys=True)
 
 
-def memoryless_reference(wildcards):
-    return reference_metrics(STUDY, wildcards.task)["memoryless_cross_entropy"]
+def curve_reference_options(wildcards):
+    """The learning-curve figure's reference line, for tasks that have one without their data."""
+    reference = curve_reference(STUDY, wildcards.task)
+    if reference is None:
+        return ""
+    value, label = reference
+    return f"--reference {value!r} --reference-label {json.dumps(label)}"
+
+
+def data_manifest(wildcards):
+    """The manifest of the task's data folder (written last by `qrnn prepare-data`)."""
+    return f"{data_folder(wildcards.task)}/manifest.json"
+
+
+def train_data(wildcards):
+    """Real-data tasks train on their processed data; copying memory draws its own sequences."""
+    return [data_manifest(wildcards)] if wildcards.task in DATA_TASKS else []
+
+
+def train_data_option(wildcards):
+    return f"--data {data_folder(wildcards.task)}" if wildcards.task in DATA_TASKS else ""
 
 
 def ablation_folders(task):

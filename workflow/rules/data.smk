@@ -1,7 +1,9 @@
+# data/{task}/: copying's fixed test set, or a real data set's processed splits (downloads of
+# full sources go to data/downloads/). manifest.json is written last and holds the sha256 of
+# every other file, which readers check; so it stands for the whole folder.
 rule prepare_data:
     output:
-        test_set="results/data/{task}/test.pt",
-        manifest="results/data/{task}/manifest.json",
+        manifest="data/{task}/manifest.json",
     params:
         settings=data_settings,
         folder=lambda wildcards, output: Path(output.manifest).parent,
@@ -17,4 +19,4 @@ rule prepare_data:
         CONDA_ENVIRONMENT
     shell:
         "printf '%s' {params.settings:q} | qrnn prepare-data --config - --task {wildcards.task}"
-        " --out {params.folder} > {log} 2>&1"
+        " --out {params.folder} --download-dir data/downloads --quiet > {log} 2>&1"

@@ -1,11 +1,11 @@
 # Reads the run's checkpoint.pt too (see train.smk for why it is not a declared file);
-# metrics.json is written after the final checkpoint, so it stands for both.
+# metrics.json is written after the final checkpoint, so it stands for both. The data folder's
+# manifest stands for its files (their hashes are in it and are checked).
 rule evaluate:
     input:
         metrics="results/runs/{task}/{model}/{variant}/{seed}/metrics.json",
         run_config="results/runs/{task}/{model}/{variant}/{seed}/config.json",
-        test_set="results/data/{task}/test.pt",
-        manifest="results/data/{task}/manifest.json",
+        manifest=data_manifest,
     output:
         "results/runs/{task}/{model}/{variant}/{seed}/evaluation.json",
     params:

@@ -10,7 +10,7 @@ rule learning_curves:
         ),
         pdf="results/figures/{task}_learning_curves.pdf",
     params:
-        reference=memoryless_reference,
+        reference=curve_reference_options,
     log:
         "results/logs/learning_curves/{task}.log",
     benchmark:
@@ -23,4 +23,4 @@ rule learning_curves:
         CONDA_ENVIRONMENT
     shell:
         "qrnn figures learning-curves --curves {input.curves} --out-png {output.png}"
-        " --out-pdf {output.pdf} --reference {params.reference} > {log} 2>&1"
+        " --out-pdf {output.pdf} {params.reference} > {log} 2>&1"

@@ -3,6 +3,8 @@
 # job, and the checkpoint is what a rerun (--rerun-incomplete) resumes from. A checkpoint
 # of older settings (the run's params changed) is discarded and the run starts over.
 rule train:
+    input:
+        data=train_data,
     output:
         metrics="results/runs/{task}/{model}/{variant}/{seed}/metrics.json",
         history="results/runs/{task}/{model}/{variant}/{seed}/history.csv",
@@ -11,6 +13,7 @@ rule train:
         settings=run_settings,
         folder=lambda wildcards, output: Path(output.metrics).parent,
         device=device(TRAIN),
+        data=train_data_option,
     log:
         "results/logs/train/{task}/{model}/{variant}/{seed}.log",
     benchmark:
@@ -25,5 +28,5 @@ rule train:
     shell:
         "printf '%s' {params.settings:q} | qrnn train --config - --task {wildcards.task}"
         " --model {wildcards.model} --variant {wildcards.variant} --seed {wildcards.seed}"
-        " --out {params.folder} --device {params.device} --threads {threads} --quiet"
+        " --out {params.folder} {params.data} --device {params.device} --threads {threads} --quiet"
         " --discard-stale-checkpoint > {log} 2>&1"

@@ -1,0 +1,71 @@
+"""The translation decoder's attention weights as heatmaps, drawn from attention.csv.
+
+`qrnn evaluate` writes attention.csv next to a translation run's evaluation.json: the
+greedy translation of the first tasks.translation.attention_examples test sentences, one
+row per (sentence, target word, source word) with the softmax weight. One panel per
+sentence: target words down, source words across; each row sums to 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from qrnn import atomic
+from qrnn.errors import QrnnError
+
+DPI = 200
+FONT_SIZE = 8
+
+
+def read_attention(path: str | Path) -> dict[int, tuple[list[str], list[str], np.ndarray]]:
+    """{sentence: (source words, target words, weights (target, source))}."""
+    try:
+        with Path(path).open() as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as error:
+        raise QrnnError(f"cannot read attention weights {path}: {error.strerror}") from None
+    if not rows:
+        raise QrnnError(f"{path} holds no attention weights (tasks.translation.attention_examples is 0?)")
+    sentences: dict[int, dict] = {}
+    for row in rows:
+        entry = sentences.setdefault(int(row["sentence"]), {"source": {}, "target": {}, "weights": {}})
+        t, s = int(row["target_position"]), int(row["source_position"])
+        entry["source"][s], entry["target"][t] = row["source_word"], row["target_word"]
+        entry["weights"][(t, s)] = float(row["weight"])
+    result = {}
+    for sentence, entry in sorted(sentences.items()):
+        n_target, n_source = len(entry["target"]), len(entry["source"])
+        weights = np.zeros((n_target, n_source))
+        for (t, s), value in entry["weights"].items():
+            weights[t, s] = value
+        result[sentence] = ([entry["source"][s] for s in range(n_source)], [entry["target"][t] for t in range(n_target)], weights)
+    return result
+
+
+def attention_heatmaps(attention_csv: str | Path, out_png: str | Path, out_pdf: str | Path, title: str = "") -> None:
+    """One heatmap per sentence of ``attention_csv``, side by side; PNG and PDF."""
+    sentences = read_attention(attention_csv)
+    figure = Figure(figsize=(3.2 * len(sentences), 3.4), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes_list = np.atleast_1d(figure.subplots(1, len(sentences)))
+    for axes, (sentence, (source, target, weights)) in zip(axes_list, sentences.items()):
+        image = axes.imshow(weights, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
+        axes.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=FONT_SIZE)
+        axes.set_yticks(range(len(target)), target, fontsize=FONT_SIZE)
+        axes.set_title(f"test sentence {sentence}", fontsize=FONT_SIZE)
+        axes.set_xlabel("German (source)", fontsize=FONT_SIZE)
+    axes_list[0].set_ylabel("English (greedy output)", fontsize=FONT_SIZE)
+    figure.colorbar(image, ax=list(axes_list), shrink=0.8, label="attention weight")
+    if title:
+        figure.suptitle(title, fontsize=FONT_SIZE + 1)
+    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)
+        data = buffer.getvalue()
+        atomic.write_atomically(path, lambda handle, data=data: handle.write(data))
