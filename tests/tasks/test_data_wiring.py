@@ -50,7 +50,7 @@ def test_a_changed_data_file_is_refused_naming_it(tmp_path):
     write_sentiment(tmp_path)
     load_processed(tmp_path)
     (tmp_path / "valid.pt").write_bytes(b"truncated")
-    with pytest.raises(QrnnError, match=f"{tmp_path / 'valid.pt'} is missing or does not match the sha256"):
+    with pytest.raises(QrnnError, match=f"{tmp_path / 'valid.pt'} does not match its sha256"):
         load_processed(tmp_path)
     (tmp_path / "manifest.json").unlink()
     with pytest.raises(QrnnError, match="qrnn prepare-data"):
