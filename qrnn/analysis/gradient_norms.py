@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.nn import functional
 
 from qrnn import atomic
 from qrnn.data import read_test_set
+from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
 
@@ -78,12 +80,15 @@ def stepwise_features(core, inputs: torch.Tensor) -> list[torch.Tensor]:
 def gradient_norms(model, task, tokens: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """(T, batch) tensor of ||d loss_i / d h_t^(i)||."""
     model.eval()
-    features = stepwise_features(model.core, model.embedding(tokens))
+    features = stepwise_features(model.core, model.embed(tokens))
     for feature in features:
         feature.retain_grad()
     stacked = torch.stack(features, dim=1)
     logits = model.head(stacked if model.per_step else stacked[:, -1])
-    (task.loss(logits, targets) * len(tokens)).backward()
+    # Copying memory's loss is its mean per-step cross-entropy; classification tasks (pMNIST)
+    # score one label per sequence.
+    loss = task.loss(logits, targets) if hasattr(task, "loss") else functional.cross_entropy(logits, targets)
+    (loss * len(tokens)).backward()
     return torch.stack([feature.grad.double().norm(dim=1) for feature in features])
 
 
@@ -92,8 +97,8 @@ def gradient_norm_rows(run_dirs: list[str | Path], data_dir: str | Path, n_seque
     rows = []
     for run_dir in run_dirs:
         run = load_finished_run(run_dir)
-        tensors, _ = read_test_set(run.config.task, data_dir)
-        norms = gradient_norms(run.model, run.task, tensors["inputs"][:n_sequences], tensors["targets"][:n_sequences])
+        inputs, targets = _test_sequences(run, data_dir, n_sequences)
+        norms = gradient_norms(run.model, run.task, inputs, targets)
         for step, values in enumerate(norms, start=1):
             rows.append({
                 "model": run.config.model, "variant": run.config.variant, "seed": run.config.seed, "step": step,
@@ -101,6 +106,23 @@ def gradient_norm_rows(run_dirs: list[str | Path], data_dir: str | Path, n_seque
                 "n_sequences": len(values),
             })
     return rows
+
+
+def _test_sequences(run, data_dir: str | Path, n_sequences: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first test sequences and their targets: copying memory's fixed test set, or the
+    test split of a classification task with a fixed length (MNIST, pMNIST)."""
+    if run.config.task == "copying":
+        tensors, _ = read_test_set("copying", data_dir)
+        return tensors["inputs"][:n_sequences], tensors["targets"][:n_sequences]
+    from qrnn.tasks import build_task
+
+    task = build_task(run.config, data_dir, run.task.dimensions())
+    if not hasattr(task, "examples"):
+        raise QrnnError(f"gradient norms need fixed-length labelled sequences; task {run.config.task!r} has none")
+    inputs, labels, lengths = task.examples(load_processed(data_dir)[0]["test"])
+    if lengths is not None:
+        raise QrnnError(f"gradient norms need fixed-length sequences; task {run.config.task!r} pads them")
+    return inputs[:n_sequences], labels[:n_sequences]
 
 
 def write_gradient_norms(run_dirs: list[str | Path], data_dir: str | Path, out_csv: str | Path, n_sequences: int = 64) -> list[dict[str, Any]]:

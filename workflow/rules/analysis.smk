@@ -73,7 +73,7 @@ rule ablation_table:
 rule hidden_state_dynamics:
     input:
         metrics=lambda wildcards: f"{first_quantum_run(wildcards.task)}/metrics.json",
-        manifest="results/data/{task}/manifest.json",
+        manifest=data_manifest,
     output:
         "results/analysis/{task}/hidden_state.csv",
     params:
@@ -98,7 +98,7 @@ rule hidden_state_dynamics:
 rule gradient_norms:
     input:
         metrics=lambda wildcards: [f"{folder}/metrics.json" for folder in main_runs(wildcards.task)],
-        manifest="results/data/{task}/manifest.json",
+        manifest=data_manifest,
     output:
         "results/analysis/{task}/gradient_norms.csv",
     params:
