@@ -64,12 +64,13 @@ class ClassicalBottleneck(RecurrentCore):
         row = torch.tensor([values[p] for p in self.config.readouts for _ in range(self.config.n_qubits)], device=device)
         return row.expand(batch, -1)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: h (batch, readout width), as the quantum RNN carries z_t."""
         batch, steps, _ = inputs.shape
-        hidden = self.initial_hidden(batch, inputs.device).to(inputs.dtype)
+        hidden = self.initial_hidden(batch, inputs.device).to(inputs.dtype) if initial_state is None else initial_state
         outputs = []
         for t in range(steps):
             features = torch.cat([inputs[:, t], hidden], dim=1) if self.config.readout_feedback else inputs[:, t]
             hidden = torch.tanh(self.to_hidden(self.controller(features)))
             outputs.append(hidden)
-        return torch.stack(outputs, dim=1)
+        return torch.stack(outputs, dim=1), hidden

@@ -17,10 +17,15 @@ DOCUMENT = validate({"models": {
 }})
 
 
-@pytest.mark.parametrize("model,gradient", [("qrnn", "autograd"), ("qrnn", "reversible"), ("rnn", None), ("lstm", None), ("scornn", None)])
+@pytest.mark.parametrize(
+    "model,gradient",
+    [("qrnn", "autograd"), ("qrnn", "reversible"), ("qrnn", "classical_bottleneck"), ("rnn", None), ("lstm", None), ("scornn", None)],
+)
 def test_split_sequence_with_carried_state_equals_the_whole(model, gradient):
     values = dict(DOCUMENT["models"][model])
-    if model == "qrnn":
+    if gradient == "classical_bottleneck":  # the ablation core that replaces the circuit
+        values["core"] = gradient
+    elif model == "qrnn":
         values["gradient"] = gradient
     torch.manual_seed(0)
     core = build_core(model, model_config(model, values), 3).double()
