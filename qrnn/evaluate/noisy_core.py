@@ -145,7 +145,7 @@ class NoisyQuantumRNN(nn.Module):
             encoding = angles[:, : core.n_encoding_angles] if core.circuit.has_encoding else None
             variational = core._variational_angles(angles)
             if self.record_angles:
-                self.angles.append((encoding, variational))
+                self.angles.append(tuple(None if a is None else a.detach() for a in (encoding, variational)))
             state = self.step(state, _repeat(encoding, copies), _repeat(variational, copies), self.generator)
             state, values = self._readouts(state, batch)
             readouts = values.to(inputs.dtype)
