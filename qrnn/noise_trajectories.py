@@ -68,28 +68,52 @@ def kraus_operators(channel: str, strength: float) -> list[torch.Tensor]:
     raise ValueError(f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})")
 
 
-def apply_on_qubit(state: torch.Tensor, qubit: int, matrix: torch.Tensor) -> torch.Tensor:
-    """Apply ``matrix`` (2, 2) or (batch, 2, 2) to one qubit of ``state`` (batch, 2**n); qubit 0 is the most significant bit."""
+def _halves(state: torch.Tensor, qubit: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The amplitudes with bit ``qubit`` = 0 and = 1, each (batch, 2**qubit, 2**(n-1-qubit))."""
     batch, dimension = state.shape
     n_qubits = dimension.bit_length() - 1
     view = state.reshape(batch, 2**qubit, 2, 2 ** (n_qubits - 1 - qubit))
-    matrix = matrix.to(state.dtype)
-    if matrix.dim() == 2:
-        matrix = matrix.expand(batch, 2, 2)
-    return torch.einsum("bij,bajc->baic", matrix, view).reshape(batch, dimension)
+    return view[:, :, 0], view[:, :, 1]
 
 
-def _squared_norms(state: torch.Tensor) -> torch.Tensor:
-    return (state.real.square() + state.imag.square()).sum(dim=1)
+def apply_on_qubit(state: torch.Tensor, qubit: int, matrix: torch.Tensor) -> torch.Tensor:
+    """Apply ``matrix`` (2, 2) or (batch, 2, 2) to one qubit of ``state`` (batch, 2**n); qubit 0 is the most significant bit."""
+    zero, one = _halves(state, qubit)
+    m = matrix.to(state.dtype).reshape(-1, 2, 2)[:, :, :, None, None]
+    new = torch.stack([m[:, 0, 0] * zero + m[:, 0, 1] * one, m[:, 1, 0] * zero + m[:, 1, 1] * one], dim=2)
+    return new.reshape(state.shape)
+
+
+def reduced_density_matrix(state: torch.Tensor, qubit: int) -> torch.Tensor:
+    """The (batch, 2, 2) density matrix of one qubit of each (normalised) row, in complex128."""
+    zero, one = _halves(state, qubit)
+    off = (zero * one.conj()).sum(dim=(1, 2), dtype=torch.complex128)
+    p0 = (zero.real.square() + zero.imag.square()).sum(dim=(1, 2), dtype=torch.float64)
+    p1 = (one.real.square() + one.imag.square()).sum(dim=(1, 2), dtype=torch.float64)
+    return torch.stack([torch.complex(p0, torch.zeros_like(p0)), off, off.conj(), torch.complex(p1, torch.zeros_like(p1))], dim=1).reshape(-1, 2, 2)
+
+
+def _probabilities(operators: torch.Tensor, rho: torch.Tensor) -> torch.Tensor:
+    """||K psi||^2 = Tr(K^dagger K rho) for operators (K, 2, 2) or (K, batch, 2, 2): (batch, K)."""
+    effects = operators.mH @ operators
+    if effects.dim() == 3:
+        effects = effects[:, None]
+    return (effects * rho.transpose(-2, -1)[None]).sum(dim=(-2, -1)).real.T
+
+
+def _normalised(state: torch.Tensor) -> torch.Tensor:
+    norms = (state.real.square() + state.imag.square()).sum(dim=1).sqrt()
+    return state / norms.unsqueeze(1).to(state.dtype)
 
 
 def apply_channel_trajectory(state: torch.Tensor, qubit: int, kraus: list[torch.Tensor], generator: torch.Generator) -> torch.Tensor:
-    """One stochastic application of a channel to ``qubit`` of every trajectory (batch row)."""
-    candidates = torch.stack([apply_on_qubit(state, qubit, operator) for operator in kraus])  # (K, batch, 2**n)
-    probabilities = (candidates.real.square() + candidates.imag.square()).sum(dim=2).T.double()  # (batch, K)
+    """One stochastic application of a channel to ``qubit`` of every trajectory (batch row):
+    Kraus operator i is drawn with probability ||K_i psi||^2 (from the qubit's reduced
+    density matrix), applied, and the state renormalised."""
+    operators = torch.stack(kraus)
+    probabilities = _probabilities(operators, reduced_density_matrix(state, qubit))
     choice = torch.multinomial(probabilities.clamp_min(0), 1, generator=generator).squeeze(1)
-    chosen = candidates[choice, torch.arange(state.shape[0])]
-    return chosen / _squared_norms(chosen).sqrt().unsqueeze(1).to(chosen.dtype)
+    return _normalised(apply_on_qubit(state, qubit, operators[choice]))
 
 
 def measurement_operators(pauli: str, strength: float, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,18 +127,23 @@ def measurement_operators(pauli: str, strength: float, dtype: torch.dtype) -> tu
     return (math.sin(a) * plus + math.sin(b) * minus).to(dtype), (math.cos(a) * plus + math.cos(b) * minus).to(dtype)
 
 
+def measure_with(state: torch.Tensor, qubit: int, plus: torch.Tensor, minus: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two-outcome measurement with Kraus operators ``plus`` and ``minus`` ((2, 2) or one
+    pair per row (batch, 2, 2)) on ``qubit``: (post-measurement state, outcome +-1 per row)."""
+    probability_plus = _probabilities(plus[None], reduced_density_matrix(state, qubit))[:, 0].clamp(0, 1)
+    outcome_plus = torch.rand(state.shape[0], generator=generator, dtype=torch.float64) < probability_plus
+    plus = plus.expand(state.shape[0], 2, 2) if plus.dim() == 2 else plus
+    minus = minus.expand(state.shape[0], 2, 2) if minus.dim() == 2 else minus
+    chosen = torch.where(outcome_plus[:, None, None], plus, minus)
+    return _normalised(apply_on_qubit(state, qubit, chosen)), outcome_plus.double() * 2 - 1
+
+
 def measure_qubit(
     state: torch.Tensor, qubit: int, pauli: str, strength: float, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Ancilla-coupled readout of ``pauli`` on ``qubit`` for every row: (post-measurement state, outcome +-1)."""
-    plus_operator, minus_operator = measurement_operators(pauli, strength, state.dtype)
-    after_plus = apply_on_qubit(state, qubit, plus_operator)
-    probability_plus = _squared_norms(after_plus).double().clamp(0, 1)
-    plus = torch.rand(state.shape[0], generator=generator, dtype=torch.float64) < probability_plus
-    after_minus = apply_on_qubit(state, qubit, minus_operator)
-    chosen = torch.where(plus.unsqueeze(1), after_plus, after_minus)
-    chosen = chosen / _squared_norms(chosen).sqrt().unsqueeze(1).to(chosen.dtype)
-    return chosen, plus.double() * 2 - 1
+    plus, minus = measurement_operators(pauli, strength, torch.complex128)
+    return measure_with(state, qubit, plus, minus, generator)
 
 
 class NoisyStep:

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from qrnn.models.qrnn import QuantumRNN
-from qrnn.noise_trajectories import CHANNELS, NoisyStep, measure_qubit
+from qrnn.noise_trajectories import CHANNELS, NoisyStep, measure_with, measurement_operators
 from qrnn.quantum.readout import pauli_expectations
 from qrnn.quantum.statevector import zero_state
 
@@ -101,19 +101,17 @@ class NoisyQuantumRNN(nn.Module):
         n, registers = self.core.n_qubits, self.condition.trajectories
         strength = self.condition.strength_of_measurement
         basis = torch.arange(registers).repeat(batch) % len(self.paulis)  # register j measures paulis[j mod R]
-        outcomes = torch.zeros(state.shape[0], n, dtype=torch.float64)
+        pairs = [measurement_operators(p, strength, torch.complex128) for p in self.paulis]
+        plus, minus = torch.stack([p for p, _ in pairs])[basis], torch.stack([m for _, m in pairs])[basis]
+        outcomes = []
         for k in range(n):
-            for index, pauli in enumerate(self.paulis):
-                rows = (basis == index).nonzero().squeeze(1)
-                after, outcome = measure_qubit(state[rows], k, pauli, strength, self.generator)
-                state = state.index_copy(0, rows, after)
-                outcomes[rows, k] = outcome
-        outcomes = self._flip(outcomes)
+            state, outcome = measure_with(state, k, plus, minus, self.generator)
+            outcomes.append(outcome)
+        outcomes = self._flip(torch.stack(outcomes, dim=1)).reshape(batch, registers, n)
         estimates = []
         for index in range(len(self.paulis)):
-            chosen = (basis == index).double().reshape(batch, registers, 1)
-            values = outcomes.reshape(batch, registers, n)
-            estimates.append((values * chosen).sum(1) / chosen.sum(1) / math.sin(strength))
+            chosen = (basis[:registers] == index).double().reshape(1, registers, 1)
+            estimates.append((outcomes * chosen).sum(1) / chosen.sum(1) / math.sin(strength))
         return state, torch.cat(estimates, dim=1)
 
     def _flip(self, outcomes: torch.Tensor) -> torch.Tensor:
