@@ -31,7 +31,6 @@ from qrnn import atomic
 from qrnn.config import differences
 from qrnn.data import read_test_set
 from qrnn.errors import QrnnError
-from qrnn.evaluate import TEST_BATCH_SIZE
 from qrnn.evaluate.clean import test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.evaluate.noisy_core import NoiseCondition, NoisyQuantumRNN, noisy_model
@@ -60,9 +59,14 @@ def sweep_conditions(settings: NoiseSettings, n_paulis: int) -> list[tuple[str, 
     return points
 
 
-def _batch_size(condition: NoiseCondition) -> int:
-    """Sequences per forward pass: about TEST_BATCH_SIZE state vectors of trajectories."""
-    return max(1, TEST_BATCH_SIZE // condition.trajectories)
+# Amplitudes held per forward pass (32 MiB of complex128): large batches amortise the
+# per-operation overhead of the many small trajectory operations.
+AMPLITUDES_PER_PASS = 2**21
+
+
+def _batch_size(condition: NoiseCondition, n_qubits: int) -> int:
+    """Sequences per forward pass, so that all their trajectories' states fit AMPLITUDES_PER_PASS."""
+    return max(1, AMPLITUDES_PER_PASS // 2**n_qubits // condition.trajectories)
 
 
 @torch.no_grad()
@@ -74,7 +78,8 @@ def evaluate_condition(model, task, inputs, targets, condition: NoiseCondition, 
     for module in noisy.modules():
         if isinstance(module, NoisyQuantumRNN):
             module.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
-    metrics = test_metrics(noisy, task, inputs, targets, _batch_size(condition), torch.device("cpu"))
+    n_qubits = next(m for m in noisy.modules() if isinstance(m, NoisyQuantumRNN)).core.n_qubits
+    metrics = test_metrics(noisy, task, inputs, targets, _batch_size(condition, n_qubits), torch.device("cpu"))
     readouts = torch.cat(captured).double()
     deviation = 0.0 if ideal_readouts is None else (readouts - ideal_readouts).abs().mean().item()
     return {"metrics": metrics, "readouts": readouts, "readout_deviation": deviation}
