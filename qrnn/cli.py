@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from qrnn import noise_cli
 from qrnn.config import MODELS, TASKS
 from qrnn.errors import QrnnError
 from qrnn.evaluate import TEST_BATCH_SIZE
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--reference", required=True, type=float, metavar="VALUE", help="memoryless baseline, drawn as a dashed line (same unit as the column)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
     curves.set_defaults(handler=_learning_curves)
+    noise_cli.add_figures(kinds)
 
     describe = commands.add_parser(
         "describe-study",
@@ -195,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
     cost.add_argument("--quiet", action="store_true", help="no progress bar")
     cost.set_defaults(handler=_estimate)
+    noise_cli.add_commands(commands)
     return parser
 
 

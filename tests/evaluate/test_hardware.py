@@ -109,3 +109,13 @@ def test_backends_are_named_clearly(monkeypatch):
     monkeypatch.delenv("QISKIT_IBM_TOKEN", raising=False)
     with pytest.raises(QrnnError, match="QISKIT_IBM_TOKEN"):
         load_backend("ibm_brisbane")
+
+
+def test_cli_writes_the_hardware_readout_error_figure(tmp_path):
+    from qrnn import atomic
+    from qrnn.cli import main
+
+    rows = [{"protocol": p, "step": t, "readout_error": 0.1 * t + (p == "midcircuit")} for p in ("repreparation", "midcircuit") for t in range(4)]
+    atomic.write_csv(tmp_path / "0_steps.csv", rows, ["protocol", "step", "readout_error"])
+    assert main(["figures", "hardware-readout-error", "--steps", str(tmp_path / "0_steps.csv"), "--backend", "FakeManilaV2", "--out-png", str(tmp_path / "h.png"), "--out-pdf", str(tmp_path / "h.pdf")]) == 0
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"

@@ -95,3 +95,23 @@ def test_refuses_a_classical_run(finished, tmp_path):
     train(run_config(DOCUMENT, "copying", "rnn", 0), tmp_path / "rnn", progress=False)
     with pytest.raises(QrnnError, match="quantum RNN"):
         evaluate_noise(tmp_path / "rnn", finished / "data", dataclasses.replace(SETTINGS), progress=False)
+
+
+def test_cli_draws_the_noise_figures_from_the_sweep_table(finished, tmp_path):
+    from qrnn.cli import main
+
+    write_noise_evaluation(finished / "run", finished / "data", SETTINGS, tmp_path / "0.csv", tmp_path / "0.json", progress=False)
+    for kind in ("noise-shots", "noise-strength"):
+        assert main(["figures", kind, "--noise", str(tmp_path / "0.csv"), "--out-png", str(tmp_path / f"{kind}.png"), "--out-pdf", str(tmp_path / f"{kind}.pdf")]) == 0
+        assert (tmp_path / f"{kind}.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / f"{kind}.pdf").stat().st_size > 1000
+    assert main(["figures", "noise-shots", "--noise", str(tmp_path / "missing.csv"), "--out-png", str(tmp_path / "x.png"), "--out-pdf", str(tmp_path / "x.pdf")]) == 2
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_evaluated_runs_must_belong_to_the_study():
+    from qrnn.errors import ConfigError
+    from qrnn.noise_config import evaluated_runs
+
+    assert evaluated_runs(DOCUMENT, "noise") == [("copying", "qrnn", "default", 0)]
+    with pytest.raises(ConfigError, match="noise.seeds: seed 7"):
+        evaluated_runs(validate({**DOCUMENT, "noise": {**DOCUMENT["noise"], "seeds": [7]}}), "noise")

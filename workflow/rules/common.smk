@@ -89,4 +89,5 @@ def final_outputs():
         *expand("results/tables/{task}_curves{kind}.csv", task=tasks, kind=["", "_mean"]),
         *expand("results/figures/{task}_learning_curves.{ext}", task=tasks, ext=["png", "pdf"]),
         "results/report/study.yaml",
+        *noise_outputs(),  # workflow/rules/noise.smk, when the noise / hardware sections are enabled
     ]

@@ -1,0 +1,186 @@
+# Noisy and hardware-backend evaluation of trained quantum-RNN runs (config sections `noise`
+# and `hardware`, each switched on by its `enabled` key). The runs to evaluate are chosen by
+# the library (qrnn.noise_config.evaluated_runs); each job gets only its own section.
+
+from qrnn.noise_config import evaluated_runs
+from qrnn.study import run_document
+
+NOISE_RUNS = evaluated_runs(STUDY, "noise") if STUDY["noise"]["enabled"] else []
+HARDWARE_RUNS = evaluated_runs(STUDY, "hardware") if STUDY["hardware"]["enabled"] else []
+
+
+def noise_files(kind, task, suffix):
+    runs = NOISE_RUNS if kind == "noise" else HARDWARE_RUNS
+    return [f"results/{kind}/{t}/{m}/{v}/{s}{suffix}" for t, m, v, s in runs if t == task]
+
+
+def section_settings(section):
+    return lambda wildcards: json.dumps({section: STUDY[section]}, sort_keys=True)
+
+
+def resource_settings(wildcards):
+    """The study's quantum-RNN settings of every task under hardware.variant, and the hardware section."""
+    variant = STUDY["hardware"]["variant"]
+    document = {"hardware": STUDY["hardware"]}
+    for task in STUDY["study"]["tasks"]:
+        part = run_document(STUDY, task, "qrnn", variant)
+        document = {**part, **document, "tasks": {**document.get("tasks", {}), **part["tasks"]}}
+    return json.dumps(document, sort_keys=True)
+
+
+def noise_outputs():
+    tasks = STUDY["study"]["tasks"]
+    outputs = []
+    if NOISE_RUNS:
+        outputs += expand("results/figures/{task}_noise_{kind}.{ext}", task=tasks, kind=["shots", "strength"], ext=["png", "pdf"])
+    if HARDWARE_RUNS:
+        outputs += expand("results/figures/{task}_hardware_readout_error.{ext}", task=tasks, ext=["png", "pdf"])
+        outputs += expand("results/tables/hardware_resources.{ext}", ext=["csv", "md"])
+    return outputs
+
+
+rule evaluate_noise:
+    input:
+        metrics="results/runs/{task}/qrnn/{variant}/{seed}/metrics.json",
+        test_set="results/data/{task}/test.pt",
+        manifest="results/data/{task}/manifest.json",
+    output:
+        csv="results/noise/{task}/qrnn/{variant}/{seed}.csv",
+        json="results/noise/{task}/qrnn/{variant}/{seed}.json",
+    params:
+        settings=section_settings("noise"),
+        run=lambda wildcards, input: Path(input.metrics).parent,
+        data=lambda wildcards, input: Path(input.manifest).parent,
+    log:
+        "results/logs/evaluate_noise/{task}/qrnn/{variant}/{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate_noise/{task}/qrnn/{variant}/{seed}.tsv"
+    threads: EVALUATE["cpus"]
+    resources:
+        mem_mb=EVALUATE["mem_mb"],
+        runtime=EVALUATE["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn evaluate-noise --config - --run {params.run} --data {params.data}"
+        " --out-csv {output.csv} --out-json {output.json} --threads {threads} --quiet > {log} 2>&1"
+
+
+rule evaluate_hardware:
+    input:
+        metrics="results/runs/{task}/qrnn/{variant}/{seed}/metrics.json",
+        test_set="results/data/{task}/test.pt",
+        manifest="results/data/{task}/manifest.json",
+    output:
+        json="results/hardware/{task}/qrnn/{variant}/{seed}.json",
+        steps="results/hardware/{task}/qrnn/{variant}/{seed}_steps.csv",
+    params:
+        settings=section_settings("hardware"),
+        run=lambda wildcards, input: Path(input.metrics).parent,
+        data=lambda wildcards, input: Path(input.manifest).parent,
+    log:
+        "results/logs/evaluate_hardware/{task}/qrnn/{variant}/{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate_hardware/{task}/qrnn/{variant}/{seed}.tsv"
+    threads: EVALUATE["cpus"]
+    resources:
+        mem_mb=EVALUATE["mem_mb"],
+        runtime=EVALUATE["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn evaluate-hardware --config - --run {params.run} --data {params.data}"
+        " --out-json {output.json} --out-steps {output.steps} --threads {threads} --quiet > {log} 2>&1"
+
+
+rule noise_figures:
+    input:
+        lambda wildcards: noise_files("noise", wildcards.task, ".csv"),
+    output:
+        shots_png=report(
+            "results/figures/{task}_noise_shots.png",
+            caption="../report/noise_shots.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "metric vs shots"},
+        ),
+        shots_pdf="results/figures/{task}_noise_shots.pdf",
+        strength_png=report(
+            "results/figures/{task}_noise_strength.png",
+            caption="../report/noise_strength.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "metric vs noise strength"},
+        ),
+        strength_pdf="results/figures/{task}_noise_strength.pdf",
+    log:
+        "results/logs/noise_figures/{task}.log",
+    benchmark:
+        "results/benchmarks/noise_figures/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "(qrnn figures noise-shots --noise {input} --out-png {output.shots_png} --out-pdf {output.shots_pdf}"
+        " && qrnn figures noise-strength --noise {input} --out-png {output.strength_png}"
+        " --out-pdf {output.strength_pdf}) > {log} 2>&1"
+
+
+rule hardware_figure:
+    input:
+        lambda wildcards: noise_files("hardware", wildcards.task, "_steps.csv"),
+    output:
+        png=report(
+            "results/figures/{task}_hardware_readout_error.png",
+            caption="../report/noise_hardware.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "readout error vs step on a device model"},
+        ),
+        pdf="results/figures/{task}_hardware_readout_error.pdf",
+    params:
+        backend=STUDY["hardware"]["backend"],
+    log:
+        "results/logs/hardware_figure/{task}.log",
+    benchmark:
+        "results/benchmarks/hardware_figure/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn figures hardware-readout-error --steps {input} --backend {params.backend}"
+        " --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
+
+
+rule hardware_resources:
+    input:
+        manifests=expand("results/data/{task}/manifest.json", task=STUDY["study"]["tasks"]),
+        test_sets=expand("results/data/{task}/test.pt", task=STUDY["study"]["tasks"]),
+    output:
+        csv="results/tables/hardware_resources.csv",
+        md=report(
+            "results/tables/hardware_resources.md",
+            caption="../report/noise_resources.rst",
+            category="Noise and hardware",
+            labels={"content": "QPU resources to evaluate the test sets"},
+        ),
+    params:
+        settings=resource_settings,
+        tasks=STUDY["study"]["tasks"],
+        data=lambda wildcards, input: [Path(m).parent for m in input.manifests],
+    log:
+        "results/logs/hardware_resources/table.log",
+    benchmark:
+        "results/benchmarks/hardware_resources/table.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn hardware-resources --config - --tasks {params.tasks}"
+        " --data {params.data} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"
