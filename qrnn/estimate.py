@@ -35,7 +35,9 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
-    return 2 * len(study_runs(document)) + len(document["study"]["tasks"]) * JOBS_PER_TASK + JOBS_PER_STUDY
+    from qrnn.noise_config import noise_and_hardware_jobs
+
+    return 2 * len(study_runs(document)) + len(document["study"]["tasks"]) * JOBS_PER_TASK + JOBS_PER_STUDY + noise_and_hardware_jobs(document)
 
 
 @dataclass(frozen=True)

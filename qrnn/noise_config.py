@@ -70,3 +70,15 @@ def evaluated_runs(document: dict[str, Any], section: str) -> list[tuple[str, st
     if missing:
         raise ConfigError(f"{section}.seeds: seed {missing[0]} is not one of study.seeds {study['seeds']}")
     return [(task, "qrnn", variant, seed) for task in study["tasks"] for seed in settings["seeds"]]
+
+
+def noise_and_hardware_jobs(document: dict[str, Any]) -> int:
+    """Jobs of workflow/rules/noise.smk: one evaluation per evaluated run and one figure job
+    per task for each enabled section, plus the hardware resource table."""
+    tasks = len(document["study"]["tasks"])
+    jobs = 0
+    if document["noise"]["enabled"]:
+        jobs += len(evaluated_runs(document, "noise")) + tasks
+    if document["hardware"]["enabled"]:
+        jobs += len(evaluated_runs(document, "hardware")) + tasks + 1
+    return jobs

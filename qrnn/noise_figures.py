@@ -53,7 +53,7 @@ def _save(figure: Figure, out_png: str | Path, out_pdf: str | Path) -> None:
 
 
 def _label(path: str | Path) -> str:
-    return Path(path).stem  # the workflow names each file after its run's seed
+    return Path(path).stem.removesuffix("_steps")  # the workflow names each file after its run's seed
 
 
 def metric_vs_shots(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
@@ -94,6 +94,9 @@ def metric_vs_strength(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
                 axis = grid[row_index][column_index]
                 line = axis.plot([float(r["value"]) for r in points], [float(r[metric]) for r in points], marker="o", label=f"run {_label(path)}")
                 axis.axhline(float(ideal[metric]), color=line[0].get_color(), linestyle="--", linewidth=1)
+                values = [float(r["value"]) for r in points]
+                if min(values) > 0 and max(values) / min(values) >= 20:  # strengths spanning decades
+                    axis.set_xscale("log")
                 axis.set_xlabel(SWEEP_LABELS.get(sweep, sweep), fontsize=FONT_SIZE - 2)
                 axis.set_ylabel(metric.replace("_", " "), fontsize=FONT_SIZE - 1)
                 axis.grid(alpha=0.3)

@@ -23,6 +23,8 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 TABLES = ["results/tables/copying.csv", "results/tables/copying.md", "results/tables/copying.json", "results/tables/copying_curves.csv", "results/tables/copying_curves_mean.csv"]
 FIGURES = ["results/figures/copying_learning_curves.png", "results/figures/copying_learning_curves.pdf"]
+# config/smoke.yaml enables the noise and hardware sections (workflow/rules/noise.smk)
+NOISE_OUTPUTS = ["results/figures/copying_noise_shots.png", "results/figures/copying_noise_strength.png", "results/figures/copying_hardware_readout_error.png", "results/tables/hardware_resources.md"]
 
 
 def snakemake_command(project: Path, *arguments: str) -> list[str]:
@@ -65,7 +67,7 @@ def smoke(tmp_path_factory) -> Path:
 
 
 def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
-    for name in TABLES + FIGURES + ["results/report/study.yaml"]:
+    for name in TABLES + FIGURES + NOISE_OUTPUTS + ["results/report/study.yaml"]:
         assert (smoke / name).stat().st_size > 0, name
     table = (smoke / "results/tables/copying.md").read_text()
     for row in ("| qrnn | default | 2 |", "| qrnn | encoding_only | 2 |", "| rnn | default | 2 |", "| lstm | default | 2 |", "| scornn | default | 2 |"):
