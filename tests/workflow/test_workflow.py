@@ -100,7 +100,8 @@ def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
     bigger["study"]["test_sequences"] = 300
     (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
     counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
-    assert counts == {"prepare_data": 1, "evaluate": 10, "aggregate": 1, "learning_curves": 1, "describe_study": 1, "all": 1}
+    noise_jobs = {"evaluate_noise": 1, "evaluate_hardware": 1, "hardware_resources": 1, "noise_figures": 1, "hardware_figure": 1}
+    assert counts == {"prepare_data": 1, "evaluate": 10, "aggregate": 1, "learning_curves": 1, "describe_study": 1, "all": 1, **noise_jobs}
 
 
 def test_changing_a_variant_retrains_only_its_runs_from_scratch(smoke):
