@@ -47,7 +47,8 @@ def finished(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def result(finished):
-    return evaluate_noise(finished / "run", finished / "data", SETTINGS, progress=False)
+    """The sweep, also written to finished/sweep/0.csv and 0.json."""
+    return write_noise_evaluation(finished / "run", finished / "data", SETTINGS, finished / "sweep" / "0.csv", finished / "sweep" / "0.json", progress=False)
 
 
 def _row(result, sweep, value):
@@ -76,12 +77,12 @@ def test_sweeps_degrade_with_noise_and_vanish_in_the_ideal_limit(result):
     assert {r["sweep"] for r in result["rows"]} == {"ideal", "shots", "measurement", "readout_error", *SETTINGS.channels}
 
 
-def test_the_sweep_is_reproducible_and_written_as_csv_and_json(result, finished, tmp_path):
-    written = write_noise_evaluation(finished / "run", finished / "data", SETTINGS, tmp_path / "n.csv", tmp_path / "n.json", progress=False)
-    assert written["rows"] == result["rows"]
-    rows = list(csv.DictReader((tmp_path / "n.csv").open()))
+def test_the_sweep_is_reproducible_and_written_as_csv_and_json(result, finished):
+    again = evaluate_noise(finished / "run", finished / "data", SETTINGS, progress=False)
+    assert again["rows"] == result["rows"]
+    rows = list(csv.DictReader((finished / "sweep" / "0.csv").open()))
     assert len(rows) == len(sweep_conditions(SETTINGS, 3)) and float(rows[0]["loss"]) == pytest.approx(result["rows"][0]["loss"])
-    assert json.loads((tmp_path / "n.json").read_text())["metric_names"] == ["loss", "copy_accuracy"]
+    assert json.loads((finished / "sweep" / "0.json").read_text())["metric_names"] == ["loss", "copy_accuracy"]
 
 
 def test_projective_measurement_registers_split_over_the_pauli_bases():
@@ -97,12 +98,11 @@ def test_refuses_a_classical_run(finished, tmp_path):
         evaluate_noise(tmp_path / "rnn", finished / "data", dataclasses.replace(SETTINGS), progress=False)
 
 
-def test_cli_draws_the_noise_figures_from_the_sweep_table(finished, tmp_path):
+def test_cli_draws_the_noise_figures_from_the_sweep_table(result, finished, tmp_path):
     from qrnn.cli import main
 
-    write_noise_evaluation(finished / "run", finished / "data", SETTINGS, tmp_path / "0.csv", tmp_path / "0.json", progress=False)
     for kind in ("noise-shots", "noise-strength"):
-        assert main(["figures", kind, "--noise", str(tmp_path / "0.csv"), "--out-png", str(tmp_path / f"{kind}.png"), "--out-pdf", str(tmp_path / f"{kind}.pdf")]) == 0
+        assert main(["figures", kind, "--noise", str(finished / "sweep" / "0.csv"), "--out-png", str(tmp_path / f"{kind}.png"), "--out-pdf", str(tmp_path / f"{kind}.pdf")]) == 0
         assert (tmp_path / f"{kind}.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / f"{kind}.pdf").stat().st_size > 1000
     assert main(["figures", "noise-shots", "--noise", str(tmp_path / "missing.csv"), "--out-png", str(tmp_path / "x.png"), "--out-pdf", str(tmp_path / "x.pdf")]) == 2
     assert not (tmp_path / "x.png").exists()
