@@ -77,6 +77,14 @@ def sample_shots(expectations: torch.Tensor, shots: int, generator: torch.Genera
     return (2 * ones / shots - 1).to(expectations.dtype)
 
 
+def readout_estimate(expectations: torch.Tensor, shots: int, readout_error: float, generator: torch.Generator) -> torch.Tensor:
+    """What a non-collapsing readout reports: each +-1 outcome flipped with probability
+    ``readout_error`` turns <P> into (1 - 2 readout_error) <P>; with ``shots`` > 0 that is
+    then estimated from sampled outcomes, otherwise returned exactly."""
+    expectations = expectations * (1 - 2 * readout_error)
+    return sample_shots(expectations, shots, generator) if shots else expectations
+
+
 class NoisyQuantumRNN(nn.Module):
     """``core`` (a trained QuantumRNN) under ``condition``; forward as QuantumRNN.forward.
 
@@ -125,10 +133,7 @@ class NoisyQuantumRNN(nn.Module):
             return self._measured_readouts(state, batch)
         expectations = pauli_expectations(state, self.paulis).double()
         expectations = expectations.reshape(batch, self.condition.trajectories, -1).mean(dim=1)
-        expectations = expectations * (1 - 2 * self.condition.readout_error)
-        if self.condition.shots:
-            expectations = sample_shots(expectations, self.condition.shots, self.generator)
-        return state, expectations
+        return state, readout_estimate(expectations, self.condition.shots, self.condition.readout_error, self.generator)
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         core, copies = self.core, self.condition.trajectories

@@ -118,3 +118,24 @@ def test_ancilla_readout_is_unbiased_and_projective_readout_collapses(strength):
 def test_condition_rejects_shots_with_collapsing_measurement():
     with pytest.raises(ValueError, match="registers"):
         NoiseCondition(shots=100, measurement="projective", trajectories=6)
+
+
+def test_readout_error_agrees_with_aer_assignment_error():
+    from qiskit_aer.noise import NoiseModel, ReadoutError
+
+    from qrnn.evaluate.noisy_core import readout_estimate
+
+    error, shots, angle = 0.08, 20000, 1.1
+    model = NoiseModel()
+    model.add_all_qubit_readout_error(ReadoutError([[1 - error, error], [error, 1 - error]]))
+    qc = QuantumCircuit(1, 1)
+    qc.ry(angle, 0)
+    qc.measure(0, 0)
+    counts = AerSimulator(noise_model=model, seed_simulator=1).run(qc, shots=shots).result().get_counts()
+    aer = (counts.get("0", 0) - counts.get("1", 0)) / shots
+    exact = torch.tensor([[math.cos(angle)]], dtype=torch.float64)
+    ours = readout_estimate(exact, shots, error, torch.Generator().manual_seed(0)).item()
+    standard_error = math.sqrt((1 - aer**2) / shots)
+    assert abs(aer - (1 - 2 * error) * math.cos(angle)) <= 3 * standard_error
+    assert abs(ours - aer) <= 3 * math.sqrt(2) * standard_error
+    assert readout_estimate(exact, 0, error, torch.Generator()).item() == pytest.approx((1 - 2 * error) * math.cos(angle))
