@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from qrnn import noise_cli
 from qrnn.config import MODELS, TASKS
 from qrnn.errors import QrnnError
 from qrnn.evaluate import TEST_BATCH_SIZE
@@ -409,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     attention.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
     attention.add_argument("--title", default="", metavar="TEXT", help="figure title")
     attention.set_defaults(handler=_attention)
+    noise_cli.add_figures(kinds)
 
     describe = commands.add_parser(
         "describe-study",
@@ -449,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--task", metavar="TASK", help="task that sets the input and output sizes (default: the first of study.tasks)")
     audit.add_argument("--model", metavar="MODEL", help="model to audit (default: qrnn if the variant applies to it, else its first model)")
     audit.set_defaults(handler=_audit)
+    noise_cli.add_commands(commands)
     return parser
 
 

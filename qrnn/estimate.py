@@ -35,11 +35,16 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
+    from qrnn.noise_config import noise_and_hardware_jobs
+
     runs = study_runs(document)
     other_tasks = {task for task, *_ in runs} - set(document["study"]["tasks"])  # ablation/scaling tasks: test data only
     scaling = document["scaling"]  # one table, one figure per task
     scaling_jobs = 1 + len(scaling["tasks"]) if scaling["enabled"] else 0
-    return 2 * len(runs) + len(document["study"]["tasks"]) * JOBS_PER_TASK + len(other_tasks) + scaling_jobs + JOBS_PER_STUDY
+    return (
+        2 * len(runs) + len(document["study"]["tasks"]) * JOBS_PER_TASK + len(other_tasks) + scaling_jobs + JOBS_PER_STUDY
+        + noise_and_hardware_jobs(document)
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ FIGURES = [
     for name in ("copying_learning_curves", "ablations", "copying_bloch_vectors", "copying_readouts", "copying_gradient_norms", "compute_cost")
     for ext in ("png", "pdf")
 ]
+# config/smoke.yaml enables the noise and hardware sections (workflow/rules/noise.smk)
+NOISE_OUTPUTS = ["results/figures/copying_noise_shots.png", "results/figures/copying_noise_strength.png", "results/figures/copying_hardware_readout_error.png", "results/tables/hardware_resources.md"]
 
 
 def snakemake_command(project: Path, *arguments: str) -> list[str]:
@@ -71,7 +73,7 @@ def smoke(tmp_path_factory) -> Path:
 
 
 def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
-    for name in TABLES + FIGURES + ["results/report/study.yaml"]:
+    for name in TABLES + FIGURES + NOISE_OUTPUTS + ["results/report/study.yaml"]:
         assert (smoke / name).stat().st_size > 0, name
     table = (smoke / "results/tables/copying.md").read_text()
     for row in ("| qrnn | default | 2 |", "| qrnn | encoding_only | 2 |", "| rnn | default | 2 |", "| lstm | default | 2 |", "| scornn | default | 2 |"):
@@ -112,10 +114,12 @@ def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
     bigger["study"]["test_sequences"] = 300
     (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
     counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
+    noise_jobs = {"evaluate_noise": 1, "evaluate_hardware": 1, "hardware_resources": 1, "noise_figures": 1, "hardware_figure": 1}
     assert counts == {
         "prepare_data": 1, "evaluate": 19, "aggregate": 1, "learning_curves": 1, "scaling_table": 1, "scaling_figure": 1,
         "describe_study": 1, "main_table": 1, "ablation_table": 1, "ablation_figure": 1, "hidden_state_dynamics": 1,
         "bloch_vectors_figure": 1, "readouts_figure": 1, "gradient_norms": 1, "gradient_norms_figure": 1, "all": 1,
+        **noise_jobs,
     }  # compute_cost depends on the model settings only
 
 

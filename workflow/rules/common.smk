@@ -130,4 +130,5 @@ def final_outputs():
         *expand("results/figures/{task}_learning_curves.{ext}", task=tasks, ext=["png", "pdf"]),
         "results/report/study.yaml",
         *analysis_outputs(),  # defined in analysis.smk
+        *noise_outputs(),  # workflow/rules/noise.smk, when the noise / hardware sections are enabled
     ]

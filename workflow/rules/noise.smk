@@ -1,0 +1,146 @@
+# Noisy and hardware-backend evaluation of trained quantum-RNN runs; input functions and
+# the list of evaluated runs are in noise_common.smk.
+
+
+rule evaluate_noise:
+    input:
+        metrics="results/runs/{task}/qrnn/{variant}/{seed}/metrics.json",
+        manifest="data/{task}/manifest.json",
+    output:
+        csv="results/noise/{task}/qrnn/{variant}/{seed}.csv",
+        json="results/noise/{task}/qrnn/{variant}/{seed}.json",
+    params:
+        settings=section_settings("noise"),
+        run=lambda wildcards, input: Path(input.metrics).parent,
+        data=lambda wildcards, input: Path(input.manifest).parent,
+    log:
+        "results/logs/evaluate_noise/{task}/qrnn/{variant}/{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate_noise/{task}/qrnn/{variant}/{seed}.tsv"
+    threads: EVALUATE["cpus"]
+    resources:
+        mem_mb=EVALUATE["mem_mb"],
+        runtime=EVALUATE["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn evaluate-noise --config - --run {params.run} --data {params.data}"
+        " --out-csv {output.csv} --out-json {output.json} --threads {threads} --quiet > {log} 2>&1"
+
+
+rule evaluate_hardware:
+    input:
+        metrics="results/runs/{task}/qrnn/{variant}/{seed}/metrics.json",
+        manifest="data/{task}/manifest.json",
+    output:
+        json="results/hardware/{task}/qrnn/{variant}/{seed}.json",
+        steps="results/hardware/{task}/qrnn/{variant}/{seed}_steps.csv",
+    params:
+        settings=section_settings("hardware"),
+        run=lambda wildcards, input: Path(input.metrics).parent,
+        data=lambda wildcards, input: Path(input.manifest).parent,
+    log:
+        "results/logs/evaluate_hardware/{task}/qrnn/{variant}/{seed}.log",
+    benchmark:
+        "results/benchmarks/evaluate_hardware/{task}/qrnn/{variant}/{seed}.tsv"
+    threads: EVALUATE["cpus"]
+    resources:
+        mem_mb=EVALUATE["mem_mb"],
+        runtime=EVALUATE["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn evaluate-hardware --config - --run {params.run} --data {params.data}"
+        " --out-json {output.json} --out-steps {output.steps} --threads {threads} --quiet > {log} 2>&1"
+
+
+rule noise_figures:
+    input:
+        lambda wildcards: noise_files("noise", wildcards.task, ".csv"),
+    output:
+        shots_png=report(
+            "results/figures/{task}_noise_shots.png",
+            caption="../report/noise_shots.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "metric vs shots"},
+        ),
+        shots_pdf="results/figures/{task}_noise_shots.pdf",
+        strength_png=report(
+            "results/figures/{task}_noise_strength.png",
+            caption="../report/noise_strength.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "metric vs noise strength"},
+        ),
+        strength_pdf="results/figures/{task}_noise_strength.pdf",
+    log:
+        "results/logs/noise_figures/{task}.log",
+    benchmark:
+        "results/benchmarks/noise_figures/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "(qrnn figures noise-shots --noise {input} --out-png {output.shots_png} --out-pdf {output.shots_pdf}"
+        " && qrnn figures noise-strength --noise {input} --out-png {output.strength_png}"
+        " --out-pdf {output.strength_pdf}) > {log} 2>&1"
+
+
+rule hardware_figure:
+    input:
+        lambda wildcards: noise_files("hardware", wildcards.task, "_steps.csv"),
+    output:
+        png=report(
+            "results/figures/{task}_hardware_readout_error.png",
+            caption="../report/noise_hardware.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "readout error vs step on a device model"},
+        ),
+        pdf="results/figures/{task}_hardware_readout_error.pdf",
+    params:
+        backend=STUDY["hardware"]["backend"],
+    log:
+        "results/logs/hardware_figure/{task}.log",
+    benchmark:
+        "results/benchmarks/hardware_figure/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn figures hardware-readout-error --steps {input} --backend {params.backend}"
+        " --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
+
+
+rule hardware_resources:
+    input:
+        manifests=expand("data/{task}/manifest.json", task=NOISE_TASK_NAMES),
+    output:
+        csv="results/tables/hardware_resources.csv",
+        md=report(
+            "results/tables/hardware_resources.md",
+            caption="../report/noise_resources.rst",
+            category="Noise and hardware",
+            labels={"content": "QPU resources to evaluate the test sets"},
+        ),
+    params:
+        settings=resource_settings,
+        tasks=NOISE_TASK_NAMES,
+        data=lambda wildcards, input: [Path(m).parent for m in input.manifests],
+    log:
+        "results/logs/hardware_resources/table.log",
+    benchmark:
+        "results/benchmarks/hardware_resources/table.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "printf '%s' {params.settings:q} | qrnn hardware-resources --config - --tasks {params.tasks}"
+        " --data {params.data} --out-csv {output.csv} --out-md {output.md} > {log} 2>&1"

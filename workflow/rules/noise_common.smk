@@ -1,0 +1,42 @@
+# Input functions of workflow/rules/noise.smk (noisy and hardware-backend evaluation, config
+# sections `noise` and `hardware`, each switched on by its `enabled` key). The runs to
+# evaluate are chosen by the library (qrnn.noise_config.evaluated_runs); each job gets only
+# its own section.
+
+from qrnn.noise_config import evaluated_runs, noise_tasks
+from qrnn.study import run_document
+
+NOISE_RUNS = evaluated_runs(STUDY, "noise") if STUDY["noise"]["enabled"] else []
+HARDWARE_RUNS = evaluated_runs(STUDY, "hardware") if STUDY["hardware"]["enabled"] else []
+NOISE_TASK_NAMES = noise_tasks(STUDY)  # copying memory (qrnn/noise_config.py says why)
+
+
+def noise_files(kind, task, suffix):
+    runs = NOISE_RUNS if kind == "noise" else HARDWARE_RUNS
+    return [f"results/{kind}/{t}/{m}/{v}/{s}{suffix}" for t, m, v, s in runs if t == task]
+
+
+def section_settings(section):
+    return lambda wildcards: json.dumps({section: STUDY[section]}, sort_keys=True)
+
+
+def resource_settings(wildcards):
+    """The study's quantum-RNN settings of every task under hardware.variant, and the hardware section."""
+    variant = STUDY["hardware"]["variant"]
+    document = {"hardware": STUDY["hardware"]}
+    for task in NOISE_TASK_NAMES:
+        part = run_document(STUDY, task, "qrnn", variant)
+        document = {**part, **document, "tasks": {**document.get("tasks", {}), **part["tasks"]}}
+    return json.dumps(document, sort_keys=True)
+
+
+def noise_outputs():
+    tasks = NOISE_TASK_NAMES
+    outputs = []
+    if NOISE_RUNS:
+        outputs += expand("results/figures/{task}_noise_{kind}.{ext}", task=tasks, kind=["shots", "strength"], ext=["png", "pdf"])
+    if HARDWARE_RUNS:
+        outputs += expand("results/figures/{task}_hardware_readout_error.{ext}", task=tasks, ext=["png", "pdf"])
+        outputs += expand("results/tables/hardware_resources.{ext}", ext=["csv", "md"])
+    return outputs
+
