@@ -96,6 +96,12 @@ class _Replaced(nn.Module):
     def forward(self, inputs):
         return self.produce(self.core, inputs)
 
+    def forward_with_state(self, inputs, initial_state=None):
+        """The interface SequenceModel calls; whole sequences only, from |0...0>."""
+        if initial_state is not None:
+            raise ValueError("hardware evaluation starts every sequence from |0...0>; it cannot continue a carried state")
+        return self(inputs), None  # through __call__, so the readout recorder's hook fires
+
 
 def _with_core(model: nn.Module, produce) -> nn.Module:
     replaced = copy.deepcopy(model)

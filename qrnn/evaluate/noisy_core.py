@@ -155,6 +155,13 @@ class NoisyQuantumRNN(nn.Module):
             outputs.append(readouts)
         return torch.stack(outputs, dim=1)
 
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """The interface SequenceModel calls. Noisy evaluation always starts from |0...0>:
+        it scores whole test sequences, never a continued stream."""
+        if initial_state is not None:
+            raise ValueError("noisy evaluation starts every sequence from |0...0>; it cannot continue a carried state")
+        return self(inputs), None  # through __call__, so forward hooks (readout recorders) fire
+
 
 def _repeat(angles: torch.Tensor | None, copies: int) -> torch.Tensor | None:
     if angles is None or copies == 1 or angles.shape[0] == 1:  # static/frozen angles broadcast
