@@ -35,6 +35,7 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
+    from qrnn.analysis.targets import analysis_job_count
     from qrnn.noise_config import noise_and_hardware_jobs
 
     runs = study_runs(document)
@@ -43,7 +44,7 @@ def job_count(document: dict[str, Any]) -> int:
     scaling_jobs = 1 + len(scaling["tasks"]) if scaling["enabled"] else 0
     return (
         2 * len(runs) + len(document["study"]["tasks"]) * JOBS_PER_TASK + len(other_tasks) + scaling_jobs + JOBS_PER_STUDY
-        + noise_and_hardware_jobs(document)
+        + noise_and_hardware_jobs(document) + analysis_job_count(document)
     )
 
 

@@ -2,9 +2,10 @@
 # figure reads, picked out of RUNS (built in common.smk), and the targets the study asks for.
 # Kept apart from common.smk so that the other rule files' helpers and these stay separate.
 
+from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants
+
 ANALYSIS = STUDY["analysis"]
 MAIN_VARIANTS = ("default", "full")  # as qrnn.tables.MAIN_VARIANTS: the variant a model stands for
-GRADIENT_TASKS = ("copying", "pmnist")  # the issue's tasks for ||dL/dh_t|| (pmnist when the study has it)
 
 
 def main_variant(task, model):
@@ -22,15 +23,9 @@ def main_runs(task):
 
 
 def quantum_variant_runs():
-    """Quantum-RNN folders of the tasks that have more than one quantum-RNN variant, scaling
-    points left out (they have their own table); `default` too when the ablation study's
-    `full` (the same model) is there to compare against."""
-    runs = [(t, m, v, s) for t, m, v, s in RUNS if m == "qrnn" and (t, m, v, s) not in SCALING_RUNS]
-    variants = {t: {v for tt, _, v, _ in runs if tt == t} for t in STUDY["study"]["tasks"]}
-    for names in variants.values():
-        if {"default", "full"} <= names:
-            names.discard("default")
-    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in runs if len(variants.get(t, ())) > 1 and v in variants[t]]
+    """Quantum-RNN folders of the ablation table (qrnn.analysis.targets.ablation_variants says which)."""
+    variants = ablation_variants(STUDY)
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in RUNS if m == "qrnn" and v in variants.get(t, ())]
 
 
 def first_quantum_run(task):

@@ -21,7 +21,7 @@ rule benchmark_simulators:
         "results/benchmarks/simulators.csv",
     log:
         "results/logs/benchmarks/simulators.log",
-    threads: workflow.cores
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -33,7 +33,7 @@ rule benchmark_bandwidth_floor:
         "results/benchmarks/bandwidth_floor.csv",
     log:
         "results/logs/benchmarks/bandwidth_floor.log",
-    threads: workflow.cores
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -45,7 +45,7 @@ rule benchmark_memory_vs_sequence_length:
         "results/benchmarks/memory_vs_sequence_length.csv",
     log:
         "results/logs/benchmarks/memory_vs_sequence_length.log",
-    threads: workflow.cores
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
     conda:
         CONDA_ENVIRONMENT
     shell:
