@@ -15,6 +15,7 @@ import math
 import subprocess
 import sys
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from tqdm import tqdm
 from qrnn.config import run_config
 from qrnn.models.factory import build_model
 from qrnn.study import study_runs
+from qrnn.errors import QrnnError
 from qrnn.tasks import build_task
 
 # Jobs per task besides the runs' own (train, evaluate): test data, table, learning-curve
@@ -67,20 +69,31 @@ def start_up_seconds() -> float:
 
 
 def time_run(document: dict[str, Any], task_name: str, model_name: str, variant: str, steps: int) -> tuple[float, float]:
-    """Seconds per training step and per held-out forward of one batch, median of ``steps``."""
+    """Seconds per training step and per forward pass of one batch without gradients, median
+    of ``steps``. Real-data tasks are timed on their prepared data (data/<task>/)."""
+    from qrnn.models.factory import build_task_model
+    from qrnn.study import data_folder
+    from qrnn.tasks import DATA_TASKS
     from qrnn.train import _optimizers
 
     run = run_config(document, task_name, model_name, 0, variant)
-    task = build_task(run)
+    data_dir = None
+    if task_name in DATA_TASKS:
+        data_dir = Path(data_folder(task_name))
+        if not (data_dir / "manifest.json").is_file():
+            raise QrnnError(
+                f"qrnn estimate times {task_name} runs on their data, and {data_dir / 'manifest.json'} is missing: "
+                f"write it first (`snakemake --workflow-profile workflow/profiles/local --until prepare_data`)"
+            )
+    task = build_task(run, data_dir)
     torch.manual_seed(0)
-    model = build_model(model_name, run.model_settings, task.vocab_size, task.n_outputs, task.per_step)
+    model = build_task_model(model_name, run.model_settings, task)
     optimizers = _optimizers(model, run)
-    generator = torch.Generator().manual_seed(0)
-    inputs, targets = task.batch(run.training.batch_size, generator)
+    device = torch.device("cpu")
     step_times, forward_times = [], []
     for index in range(steps + 1):  # the first step warms up allocators and caches
         started = time.perf_counter()
-        loss = task.loss(model(inputs), targets)
+        loss = task.training_loss(model, run.training.batch_size, torch.Generator().manual_seed(index), device)
         for optimizer in optimizers:
             optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -88,7 +101,7 @@ def time_run(document: dict[str, Any], task_name: str, model_name: str, variant:
             optimizer.step()
         middle = time.perf_counter()
         with torch.no_grad():
-            model(inputs)
+            task.training_loss(model, run.training.batch_size, torch.Generator().manual_seed(index), device)
         if index > 0:
             step_times.append(middle - started)
             forward_times.append(time.perf_counter() - middle)

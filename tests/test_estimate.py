@@ -19,7 +19,9 @@ def test_costs_add_up_from_the_timings(monkeypatch):
     monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
     monkeypatch.setattr(estimate_module, "time_run", lambda document, task, model, variant, steps: (0.5, 0.1) if model == "qrnn" else (0.01, 0.002))
     result = estimate(validate(TINY), progress=False)
-    assert result["training_runs"] == 6 and result["jobs"] == 2 * 6 + 3 + 1
+    # train + evaluate per run, 3 per task, 1 per study, and the analysis jobs: main table,
+    # hidden-state CSV and two figures, gradient-norm CSV and figure (no LSTM: no compute cost)
+    assert result["training_runs"] == 6 and result["jobs"] == 2 * 6 + 3 + 1 + 6
     qrnn = next(cost for cost in result["runs"] if cost["model"] == "qrnn")
     assert qrnn["n_runs"] == 3
     assert qrnn["train_seconds"] == pytest.approx(1000 * 0.5 + 10 * 2 * 0.1 + 5.0)  # steps, held-out evaluations, start-up
@@ -29,7 +31,7 @@ def test_costs_add_up_from_the_timings(monkeypatch):
     assert result["core_hours"] == pytest.approx((run_seconds * 2 + 4 * 5.0) / 3600)
     assert result["gpu_hours"] == pytest.approx(3 * (qrnn["train_seconds"] + rnn["train_seconds"]) / 3600)
     text = format_estimate(result)
-    assert "16 jobs" in text and "GPU-hours (upper bound: timed on CPU)" in text
+    assert "22 jobs" in text and "GPU-hours (upper bound: timed on CPU)" in text
 
 
 def test_a_real_calibration_times_every_model_once():
