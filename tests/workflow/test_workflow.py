@@ -1,25 +1,19 @@
-"""The Snakemake workflow end to end on config/smoke.yaml, run in temporary folders.
-
-Each project folder gets a copy of config/ and runs the repository's Snakefile with
---directory, so results/ and .snakemake/ stay out of the repository.
-"""
+"""The Snakemake workflow end to end on config/smoke.yaml, run in temporary folders
+(tests/workflow/projects.py); the `smoke` fixture (conftest.py) is one whole smoke study."""
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from tests.workflow.projects import SNAKEMAKE, job_counts, mtimes, new_project, snakemake, snakemake_command
+
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 TABLES = ["results/tables/copying.csv", "results/tables/copying.md", "results/tables/copying.json", "results/tables/copying_curves.csv", "results/tables/copying_curves_mean.csv"]
 TABLES += [f"results/tables/{name}.{ext}" for name in ("copying_main", "ablations") for ext in ("csv", "md", "tex", "provenance.json")]
@@ -31,45 +25,6 @@ FIGURES = [
 ]
 # config/smoke.yaml enables the noise and hardware sections (workflow/rules/noise.smk)
 NOISE_OUTPUTS = ["results/figures/copying_noise_shots.png", "results/figures/copying_noise_strength.png", "results/figures/copying_hardware_readout_error.png", "results/tables/hardware_resources.md"]
-
-
-def snakemake_command(project: Path, *arguments: str) -> list[str]:
-    return [str(SNAKEMAKE), "--snakefile", str(REPOSITORY / "workflow" / "Snakefile"), "--directory", str(project), *arguments]
-
-
-def snakemake(project: Path, *arguments: str, check: bool = True, timeout: float = 600) -> str:
-    result = subprocess.run(snakemake_command(project, *arguments), cwd=project, capture_output=True, text=True, timeout=timeout)
-    output = result.stdout + result.stderr
-    if check:
-        assert result.returncode == 0, output[-4000:]
-    return output
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """The 'Job stats' table Snakemake prints before running (or with -n)."""
-    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    return {match[1]: int(match[2]) for match in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE) if match[1] != "total"}
-
-
-def new_project(root: Path, **changes) -> Path:
-    """A folder with the repository's config/ and smoke.yaml changed by ``changes`` (top-level sections merged one level deep)."""
-    shutil.copytree(REPOSITORY / "config", root / "config")
-    smoke = yaml.safe_load((root / "config" / "smoke.yaml").read_text())
-    for section, values in changes.items():
-        smoke[section] = {**smoke.get(section, {}), **values}
-    (root / "config" / "test.yaml").write_text(yaml.safe_dump(smoke))
-    return root
-
-
-def mtimes(project: Path, pattern: str) -> dict[str, int]:
-    return {str(path.relative_to(project)): path.stat().st_mtime_ns for path in sorted(project.glob(pattern))}
-
-
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory) -> Path:
-    project = new_project(tmp_path_factory.mktemp("smoke"))
-    snakemake(project, "--cores", "2", "--configfile", "config/test.yaml")
-    return project
 
 
 def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
