@@ -76,6 +76,14 @@ def _ablation_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _noise_table(args: argparse.Namespace) -> int:
+    from qrnn.noise_table import write_noise_table
+
+    table = write_noise_table(args.noise, args.runs, args.out_prefix)
+    print(json.dumps({"rows": len(table.rows), "seeds": table.rows[0]["n_seeds"], "out": f"{args.out_prefix}.csv"}))
+    return 0
+
+
 def _audit_number(args: argparse.Namespace) -> int:
     from qrnn.provenance import audit_number, format_audit
 
@@ -274,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--out-curves-mean", metavar="FILE", help="held-out loss per step, mean over seeds, one column per model (for `dvc plots`)")
     aggregate.set_defaults(handler=_aggregate)
 
-    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
+    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations, noise", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
     table_kinds = tables.add_subparsers(dest="table", metavar="TABLE", required=True)
     main_table = table_kinds.add_parser(
         "main",
@@ -300,6 +308,18 @@ def build_parser() -> argparse.ArgumentParser:
     ablations.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/ablations")
     ablations.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
     ablations.set_defaults(handler=_ablation_table)
+    noise = table_kinds.add_parser(
+        "noise",
+        help="a task's quantum RNN under every noise condition: metrics over seeds and their change from the ideal readout",
+        description="One row per sweep point of `qrnn evaluate-noise` (the metric names and units come from the JSON next "
+        "to each CSV): every task metric's mean over seeds with a 95%% Student-t interval (none for one seed), its paired change "
+        "from the ideal condition of the same runs with a Student-t interval and a paired t-test Holm-corrected over the points "
+        "per metric, and the readout deviation. Writes PREFIX.csv/.md/.tex/.provenance.json.",
+    )
+    noise.add_argument("--noise", required=True, nargs="+", metavar="CSV", help="noise CSVs of one task (results/noise/TASK/qrnn/VARIANT/SEED.csv), the JSON next to each")
+    noise.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="the trained run folders those CSVs evaluate (their metrics.json)")
+    noise.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_noise")
+    noise.set_defaults(handler=_noise_table)
 
     audit = commands.add_parser(
         "audit-number",
@@ -307,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Look up a table cell in the table's provenance file and print its value and every run it was computed from.",
     )
     audit.add_argument("table", metavar="TABLE", help="table name (e.g. copying_main, ablations) or a table file (.csv/.md/.tex)")
-    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables) or task/variant (ablations)")
+    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables), task/variant (ablations) or the sweep point (noise tables: ideal, shots=100, depolarizing=0.01)")
     audit.add_argument("column", metavar="COLUMN", help="CSV column, e.g. mean, p_welch_holm")
     audit.add_argument("--tables-dir", default="results/tables", metavar="DIR", help="where tables named by name live (default results/tables)")
     audit.add_argument("--json", action="store_true", help="print the record as JSON")

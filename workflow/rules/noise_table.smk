@@ -1,0 +1,45 @@
+# The noise table of each task with noise sweeps: every sweep point's metrics over the
+# evaluated seeds and their change from the ideal readout (qrnn/noise_table.py). The noise
+# CSVs and the runs come from noise_common.smk (NOISE_RUNS, noise_files).
+
+
+def noise_table_runs(wildcards):
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in NOISE_RUNS if t == wildcards.task]
+
+
+def noise_table_outputs():
+    """The noise tables the study asks for (added to final_outputs)."""
+    tasks = NOISE_TASK_NAMES if NOISE_RUNS else []
+    return expand("results/tables/{task}_noise.{ext}", task=tasks, ext=["csv", "md", "tex", "provenance.json"])
+
+
+rule noise_table:
+    input:
+        csv=lambda wildcards: noise_files("noise", wildcards.task, ".csv"),
+        json=lambda wildcards: noise_files("noise", wildcards.task, ".json"),
+        metrics=lambda wildcards: [f"{folder}/metrics.json" for folder in noise_table_runs(wildcards)],
+    output:
+        csv="results/tables/{task}_noise.csv",
+        md=report(
+            "results/tables/{task}_noise.md",
+            caption="../report/noise_table.rst",
+            category="Noise and hardware",
+            labels={"task": "{task}", "content": "noise table"},
+        ),
+        tex="results/tables/{task}_noise.tex",
+        provenance="results/tables/{task}_noise.provenance.json",
+    params:
+        runs=noise_table_runs,
+        prefix=lambda wildcards, output: output.csv.removesuffix(".csv"),
+    log:
+        "results/logs/noise_table/{task}.log",
+    benchmark:
+        "results/benchmarks/noise_table/{task}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn tables noise --noise {input.csv} --runs {params.runs} --out-prefix {params.prefix} > {log} 2>&1"
