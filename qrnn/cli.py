@@ -206,6 +206,12 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_figure_outputs(parser: argparse.ArgumentParser) -> None:
+    """--out-png and --out-pdf, the two files every figure sub-command writes."""
+    parser.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    parser.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qrnn",
@@ -342,8 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         "memoryless reference as a dashed line. Writes a PNG and a PDF.",
     )
     curves.add_argument("--curves", required=True, metavar="FILE", help="curves CSV written by `qrnn aggregate --out-curves`")
-    curves.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    curves.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(curves)
     curves.add_argument("--reference", type=float, metavar="VALUE", help="a reference value drawn as a dashed line (same unit as the column), e.g. copying's memoryless baseline; none if omitted")
     curves.add_argument("--reference-label", default="memoryless baseline", metavar="TEXT", help="legend text of the reference line (default: memoryless baseline)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
@@ -351,8 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, summary, reads, writer) in FIGURES.items():
         figure = kinds.add_parser(name, help=summary.replace("%", "%%"), description=f"Draw {summary} from the {reads} that `{writer}` writes. Writes a PNG and a PDF.")
         figure.add_argument("--input", required=True, metavar="CSV", help=f"the {reads} (from `{writer}`)")
-        figure.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-        figure.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+        add_figure_outputs(figure)
         figure.set_defaults(handler=_draw)
 
     analyse = commands.add_parser("analyse", help="analyses of trained models and of compute cost, into CSVs for the figures", description="Run trained models (or time fresh ones) and write CSVs the figures are drawn from.")
@@ -405,8 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scaling.add_argument("--table", required=True, metavar="FILE", help="scaling table CSV written by `qrnn scaling-table`")
     scaling.add_argument("--task", required=True, metavar="TASK", help="task whose rows to draw")
-    scaling.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    scaling.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(scaling)
     scaling.set_defaults(handler=_scaling_figure)
 
     scaling_table = commands.add_parser(
@@ -426,8 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
         "that `qrnn evaluate` writes next to a translation run's evaluation.json. Writes a PNG and a PDF.",
     )
     attention.add_argument("--attention", required=True, metavar="FILE", help="attention.csv of an evaluated translation run")
-    attention.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    attention.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(attention)
     attention.add_argument("--title", default="", metavar="TEXT", help="figure title")
     attention.set_defaults(handler=_attention)
     noise_cli.add_figures(kinds)

@@ -245,7 +245,7 @@ def noise_table(results: list[NoiseResult]) -> NoiseTable:
     reference = first.info.get("reference") or {}
     notes = [
         f"Trained quantum RNN ({variant}) of task {task}, {len(results)} seed(s) ({seeds}), each evaluated on {first.info.get('n_test_sequences', '?')} test sequences "
-        "under every noise condition of `qrnn evaluate-noise`. Mean over seeds with a 95% Student-t interval (none with one seed: n=1).",
+        "under every noise condition of qrnn evaluate-noise. Mean over seeds with a 95% Student-t interval (none with one seed: n=1).",
         "Change: noisy minus ideal (exact expectation values, no noise) of the same trained run, paired over seeds: mean with 95% Student-t interval; "
         f"p: two-sided paired t-test, Holm-corrected over the {len(labels) - 1} noisy points of this table, per metric."
         + (f" Main metric: {better[0]}." if better else ""),
