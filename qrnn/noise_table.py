@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,16 +164,25 @@ def metric_column(metric: str, unit: str) -> str:
     return f"{metric}_{unit}"
 
 
+def _summary(values: list[float]) -> dict[str, float]:
+    """Mean and Student-t interval; an infinite value gives an infinite mean and no interval, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return mean_and_confidence_interval(values, CONFIDENCE)
+
+
 def _statistics(values: list[float], prefix: str) -> dict[str, float]:
-    summary = mean_and_confidence_interval(values, CONFIDENCE)
+    summary = _summary(values)
     return {f"{prefix}_mean": summary["mean"], f"{prefix}_std": summary["std"], f"{prefix}_ci95_low": summary["ci_low"], f"{prefix}_ci95_high": summary["ci_high"]}
 
 
 def _change(noisy: list[float], ideal: list[float], prefix: str) -> dict[str, float]:
     """Paired change noisy minus ideal (per seed): mean, Student-t interval, paired t-test and Wilcoxon p."""
     differences = [a - b for a, b in zip(noisy, ideal)]
-    summary = mean_and_confidence_interval(differences, CONFIDENCE)
-    tests = compare_groups(noisy, ideal, paired=True)
+    summary = _summary(differences)
+    # A metric can overflow under strong noise (perplexity = inf): no test then, the mean says it.
+    finite = all(math.isfinite(value) for value in [*noisy, *ideal])
+    tests = compare_groups(noisy, ideal, paired=True) if finite else {"p_paired_t": math.nan, "p_wilcoxon": math.nan}
     return {
         f"{prefix}_change": summary["mean"], f"{prefix}_change_ci95_low": summary["ci_low"], f"{prefix}_change_ci95_high": summary["ci_high"],
         f"{prefix}_p_paired_t": tests["p_paired_t"], f"{prefix}_p_paired_t_holm": math.nan, f"{prefix}_p_wilcoxon": tests["p_wilcoxon"],

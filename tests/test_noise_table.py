@@ -185,3 +185,11 @@ def test_seeds_evaluated_with_other_settings_or_another_training_are_refused(tmp
         read_noise_results([first[0]], [first[1]])
     with pytest.raises(QrnnError, match="no run folder given for task copying, variant default, seed 1"):
         read_noise_results([second[0]], [first[1]])
+
+
+def test_an_overflowing_metric_gets_no_test_but_a_table(tmp_path):
+    metrics = {"perplexity": [50.0, 80.0, math.inf, 300.0]}
+    sweeps = [make_sweep(tmp_path, seed, task="language_model", metrics=metrics, units={"perplexity": "perplexity"}) for seed in (0, 1)]
+    written = write_noise_table([c for c, _ in sweeps], [r for _, r in sweeps], tmp_path / "language_model_noise")
+    assert math.isinf(written.rows[2]["perplexity_perplexity_mean"]) and math.isnan(written.rows[2]["perplexity_perplexity_p_paired_t"])
+    assert written.rows[1]["perplexity_perplexity_change"] == 30.0
