@@ -2,7 +2,7 @@
 # figure reads, picked out of RUNS (built in common.smk), and the targets the study asks for.
 # Kept apart from common.smk so that the other rule files' helpers and these stay separate.
 
-from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants, attention_models
+from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants, attention_models, noise_table_tasks
 
 ANALYSIS = STUDY["analysis"]
 ATTENTION_EXAMPLES = STUDY["tasks"]["translation"]["attention_examples"]
@@ -48,6 +48,11 @@ def attention_title(wildcards):
     return f"{MODEL_NAMES.get(wildcards.model, wildcards.model)}: translation run {run.parent.name}, seed {run.name}"
 
 
+def noise_table_runs(wildcards):
+    """The trained runs behind a task's noise sweeps (NOISE_RUNS: noise_common.smk)."""
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in NOISE_RUNS if t == wildcards.task]
+
+
 def compute_cost_settings(wildcards):
     """The part of the config the compute cost depends on: the first task and the two models' sections."""
     task = STUDY["study"]["tasks"][0]
@@ -70,4 +75,5 @@ def analysis_outputs():
     if {"qrnn", "lstm"} <= models:
         outputs += [f"results/figures/compute_cost.{ext}" for ext in ("png", "pdf")]
     outputs += [f"results/figures/translation_attention_{model}.{ext}" for model in attention_models(STUDY) for ext in ("png", "pdf")]
+    outputs += [f"results/tables/{task}_noise.{ext}" for task in noise_table_tasks(STUDY) for ext in ("csv", "md", "tex", "provenance.json")]
     return outputs

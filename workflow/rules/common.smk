@@ -131,5 +131,4 @@ def final_outputs():
         "results/report/study.yaml",
         *analysis_outputs(),  # defined in analysis.smk
         *noise_outputs(),  # workflow/rules/noise.smk, when the noise / hardware sections are enabled
-        *noise_table_outputs(),  # workflow/rules/noise_table.smk, with the noise section
     ]

@@ -1,16 +1,6 @@
 # The noise table of each task with noise sweeps: every sweep point's metrics over the
 # evaluated seeds and their change from the ideal readout (qrnn/noise_table.py). The noise
-# CSVs and the runs come from noise_common.smk (NOISE_RUNS, noise_files).
-
-
-def noise_table_runs(wildcards):
-    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in NOISE_RUNS if t == wildcards.task]
-
-
-def noise_table_outputs():
-    """The noise tables the study asks for (added to final_outputs)."""
-    tasks = NOISE_TASK_NAMES if NOISE_RUNS else []
-    return expand("results/tables/{task}_noise.{ext}", task=tasks, ext=["csv", "md", "tex", "provenance.json"])
+# CSVs come from noise_common.smk (noise_files), the runs from analysis_inputs.smk.
 
 
 rule noise_table:
