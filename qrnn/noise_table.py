@@ -133,6 +133,9 @@ def read_noise_results(noise_csvs: list[str | Path], run_dirs: list[str | Path])
     runs: dict[tuple[str, str, int], Path] = {}
     for folder in map(Path, run_dirs):
         metrics = _read_json(folder / "metrics.json")
+        missing = [key for key in ("task", "variant", "seed") if key not in metrics]
+        if missing:
+            raise QrnnError(f"{folder / 'metrics.json'} has no key {missing[0]!r}; is {folder} a run folder of `qrnn train`?")
         runs[(metrics["task"], metrics["variant"], int(metrics["seed"]))] = folder
     results = []
     for path in map(Path, noise_csvs):
