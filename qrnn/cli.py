@@ -76,6 +76,14 @@ def _ablation_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _noise_table(args: argparse.Namespace) -> int:
+    from qrnn.noise_table import write_noise_table
+
+    table = write_noise_table(args.noise, args.runs, args.out_prefix)
+    print(json.dumps({"rows": len(table.rows), "seeds": table.rows[0]["n_seeds"], "out": f"{args.out_prefix}.csv"}))
+    return 0
+
+
 def _audit_number(args: argparse.Namespace) -> int:
     from qrnn.provenance import audit_number, format_audit
 
@@ -198,6 +206,12 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_figure_outputs(parser: argparse.ArgumentParser) -> None:
+    """--out-png and --out-pdf, the two files every figure sub-command writes."""
+    parser.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
+    parser.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qrnn",
@@ -274,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--out-curves-mean", metavar="FILE", help="held-out loss per step, mean over seeds, one column per model (for `dvc plots`)")
     aggregate.set_defaults(handler=_aggregate)
 
-    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
+    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations, noise", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
     table_kinds = tables.add_subparsers(dest="table", metavar="TABLE", required=True)
     main_table = table_kinds.add_parser(
         "main",
@@ -300,6 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     ablations.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/ablations")
     ablations.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
     ablations.set_defaults(handler=_ablation_table)
+    noise = table_kinds.add_parser(
+        "noise",
+        help="a task's quantum RNN under every noise condition: metrics over seeds and their change from the ideal readout",
+        description="One row per sweep point of `qrnn evaluate-noise` (the metric names and units come from the JSON next "
+        "to each CSV): every task metric's mean over seeds with a 95%% Student-t interval (none for one seed), its paired change "
+        "from the ideal condition of the same runs with a Student-t interval and a paired t-test Holm-corrected over the points "
+        "per metric, and the readout deviation. Writes PREFIX.csv/.md/.tex/.provenance.json.",
+    )
+    noise.add_argument("--noise", required=True, nargs="+", metavar="CSV", help="noise CSVs of one task (results/noise/TASK/qrnn/VARIANT/SEED.csv), the JSON next to each")
+    noise.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="the trained run folders those CSVs evaluate (their metrics.json)")
+    noise.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_noise")
+    noise.set_defaults(handler=_noise_table)
 
     audit = commands.add_parser(
         "audit-number",
@@ -307,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Look up a table cell in the table's provenance file and print its value and every run it was computed from.",
     )
     audit.add_argument("table", metavar="TABLE", help="table name (e.g. copying_main, ablations) or a table file (.csv/.md/.tex)")
-    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables) or task/variant (ablations)")
+    audit.add_argument("row", metavar="ROW", help="row label: the model (main tables), task/variant (ablations) or the sweep point (noise tables: ideal, shots=100, depolarizing=0.01)")
     audit.add_argument("column", metavar="COLUMN", help="CSV column, e.g. mean, p_welch_holm")
     audit.add_argument("--tables-dir", default="results/tables", metavar="DIR", help="where tables named by name live (default results/tables)")
     audit.add_argument("--json", action="store_true", help="print the record as JSON")
@@ -322,8 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         "memoryless reference as a dashed line. Writes a PNG and a PDF.",
     )
     curves.add_argument("--curves", required=True, metavar="FILE", help="curves CSV written by `qrnn aggregate --out-curves`")
-    curves.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    curves.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(curves)
     curves.add_argument("--reference", type=float, metavar="VALUE", help="a reference value drawn as a dashed line (same unit as the column), e.g. copying's memoryless baseline; none if omitted")
     curves.add_argument("--reference-label", default="memoryless baseline", metavar="TEXT", help="legend text of the reference line (default: memoryless baseline)")
     curves.add_argument("--column", default="eval_loss_nats", metavar="NAME", help="curves column to plot (default: eval_loss_nats)")
@@ -331,8 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, summary, reads, writer) in FIGURES.items():
         figure = kinds.add_parser(name, help=summary.replace("%", "%%"), description=f"Draw {summary} from the {reads} that `{writer}` writes. Writes a PNG and a PDF.")
         figure.add_argument("--input", required=True, metavar="CSV", help=f"the {reads} (from `{writer}`)")
-        figure.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-        figure.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+        add_figure_outputs(figure)
         figure.set_defaults(handler=_draw)
 
     analyse = commands.add_parser("analyse", help="analyses of trained models and of compute cost, into CSVs for the figures", description="Run trained models (or time fresh ones) and write CSVs the figures are drawn from.")
@@ -385,8 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scaling.add_argument("--table", required=True, metavar="FILE", help="scaling table CSV written by `qrnn scaling-table`")
     scaling.add_argument("--task", required=True, metavar="TASK", help="task whose rows to draw")
-    scaling.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    scaling.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(scaling)
     scaling.set_defaults(handler=_scaling_figure)
 
     scaling_table = commands.add_parser(
@@ -406,8 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
         "that `qrnn evaluate` writes next to a translation run's evaluation.json. Writes a PNG and a PDF.",
     )
     attention.add_argument("--attention", required=True, metavar="FILE", help="attention.csv of an evaluated translation run")
-    attention.add_argument("--out-png", required=True, metavar="FILE", help="PNG output")
-    attention.add_argument("--out-pdf", required=True, metavar="FILE", help="PDF output")
+    add_figure_outputs(attention)
     attention.add_argument("--title", default="", metavar="TEXT", help="figure title")
     attention.set_defaults(handler=_attention)
     noise_cli.add_figures(kinds)

@@ -128,6 +128,8 @@ def format_audit(record: dict[str, Any]) -> str:
         for run in runs:
             metrics = ", ".join(f"{name}={value:.6g}" for name, value in sorted(run["metrics"].items()))
             lines.append(f"    {run['folder']}  seed {run['seed']}  config {run['config_hash']}  data {run['data_sha256'][:16]}  {metrics}")
+            if "noise_file" in run:
+                lines.append(f"      noise sweep {run['noise_file']}")
     if not record["runs"]:
         lines.append("  (a label, not computed from runs)")
     return "\n".join(lines)

@@ -66,18 +66,77 @@ def _ablation_columns(rows: list[dict[str, Any]]) -> list[Column]:
     ]
 
 
+def condition(row: dict[str, Any]) -> str:
+    """A noise-table row's condition in words, from its NoiseCondition columns."""
+    if row["sweep"] == "ideal":
+        return "ideal (exact expectations)"
+    parts = []
+    if row.get("channel", "none") != "none":
+        parts.append(f"p = {row['strength']:g}")
+    if row.get("measurement", "none") != "none":
+        parts.append(f"{row['measurement']}, θ = {row['measurement_strength']:.3g}")
+    elif row["sweep"] == "measurement":
+        parts.append("no collapse")
+    if row["sweep"] == "readout_error" or row.get("readout_error", 0):
+        parts.append(f"ε = {row.get('readout_error', 0):g}")
+    if row.get("shots", 0):
+        parts.append(f"{row['shots']:,} shots")
+    if row.get("trajectories", 1) > 1:
+        parts.append(f"{row['trajectories']} trajectories")
+    return f"{row['sweep'].replace('_', ' ')}: " + (", ".join(parts) or f"{row['value']:g}")
+
+
+def mean_interval(row: dict[str, Any], stem: str, suffix: str = "mean") -> str:
+    """mean [low, high], or mean (n=1) where one seed leaves no interval."""
+    value = row[f"{stem}_{suffix}"]
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    prefix = stem + ("_change" if suffix == "change" else "")
+    if math.isnan(row[f"{prefix}_ci95_low"]):
+        return f"{number(value)} (n={row['n_seeds']})"
+    return f"{number(value)} [{number(row[f'{prefix}_ci95_low'])}, {number(row[f'{prefix}_ci95_high'])}]"
+
+
+def noise_columns(metrics: list[tuple[str, str, str]]) -> list[Column]:
+    """Columns of a noise table; ``metrics``: (name, unit, "lower" | "higher" | "") per task metric."""
+    spec: list[Column] = [("condition", condition), ("seeds", lambda r: str(r["n_seeds"]))]
+    for name, unit, _ in metrics:
+        stem = f"{name}_{unit}"
+        spec += [
+            (f"{name} ({unit}) mean [95% CI]", lambda r, stem=stem: mean_interval(r, stem)),
+            (f"Δ {name} vs ideal [95% CI]", lambda r, stem=stem: mean_interval(r, stem, "change")),
+            (f"p (Holm), {name}", lambda r, stem=stem: p_value(r[f"{stem}_p_paired_t_holm"])),
+        ]
+    spec.append(("readout deviation mean [95% CI]", lambda r: mean_interval(r, "readout_deviation")))
+    return spec
+
+
 def columns(rows: list[dict[str, Any]]) -> list[Column]:
     return _main_columns(rows) if "model" in rows[0] else _ablation_columns(rows)
 
 
+def table_columns(table) -> list[Column]:
+    """The table's own columns where it defines them (the noise table), else by the shape of its rows."""
+    own = getattr(table, "columns", None)
+    return own() if callable(own) else columns(table.rows)
+
+
+def _markdown_cell(text: str) -> str:
+    """A pipe inside a cell (a metric or unit read from a result file) would end the cell."""
+    return text.replace("|", r"\|")
+
+
 def markdown(table) -> str:
-    spec = columns(table.rows)
-    lines = [f"# {table.title}", "", "| " + " | ".join(header for header, _ in spec) + " |", "|" + "|".join("---" for _ in spec) + "|"]
-    lines += ["| " + " | ".join(cell(row) for _, cell in spec) + " |" for row in table.rows]
+    spec = table_columns(table)
+    lines = [f"# {table.title}", "", "| " + " | ".join(_markdown_cell(header) for header, _ in spec) + " |", "|" + "|".join("---" for _ in spec) + "|"]
+    lines += ["| " + " | ".join(_markdown_cell(cell(row)) for _, cell in spec) + " |" for row in table.rows]
     return "\n".join([*lines, "", *table.notes, "–: undefined (one seed, or no variance).", ""])
 
 
-LATEX_ESCAPES = {"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "±": r"$\pm$", "Δ": r"$\Delta$", "–": "--", "∞": r"$\infty$", "<": r"$<$"}
+LATEX_ESCAPES = {
+    "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}", "±": r"$\pm$", "Δ": r"$\Delta$", "θ": r"$\theta$", "ε": r"$\varepsilon$", "–": "--", "∞": r"$\infty$", "<": r"$<$", ">": r"$>$",
+}
 
 
 def _latex_text(text: str) -> str:
@@ -86,7 +145,7 @@ def _latex_text(text: str) -> str:
 
 def latex(table) -> str:
     """A booktabs tabular inside a table float, with the notes as caption."""
-    spec = columns(table.rows)
+    spec = table_columns(table)
     lines = [
         r"\begin{table}[t]",
         r"\centering",

@@ -17,7 +17,6 @@ from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.provenance import cell_provenance, run_record, write_provenance
 from qrnn.stats import compare_groups, holm, seeds_for_power, summarise
-from qrnn.tasks import TASK_CLASSES
 
 ALPHA = 0.05
 QUANTUM = "qrnn"
@@ -29,6 +28,8 @@ LOWER_IS_BETTER_WORDS = ("loss", "perplexity", "error", "cross_entropy")
 def main_metric(task: str, metrics: list[str] | None = None) -> tuple[str, str]:
     """(metric, "lower" | "higher") from the task class's ``main_metric``; for a task class
     without one, its loss-like metric (lower is better), else its first metric (higher)."""
+    from qrnn.tasks import TASK_CLASSES  # here: the tasks import torch, which writing a table does not need
+
     declared = getattr(TASK_CLASSES.get(task), "main_metric", None)
     if declared is not None:
         name, direction = declared

@@ -24,8 +24,26 @@ def ablation_variants(document: dict[str, Any]) -> dict[str, set[str]]:
     return {task: names for task, names in variants.items() if len(names) > 1}
 
 
+def attention_models(document: dict[str, Any]) -> list[str]:
+    """Models whose translation attention heatmap the study draws (one run each): every model with
+    translation runs, when translation is a study task and its evaluation writes attention weights."""
+    if "translation" not in document["study"]["tasks"] or document["tasks"]["translation"]["attention_examples"] == 0:
+        return []
+    trained = {model for task, model, _, _ in study_runs(document) if task == "translation"}
+    return [model for model in document["study"]["models"] if model in trained]
+
+
+def noise_table_tasks(document: dict[str, Any]) -> list[str]:
+    """Tasks that get a noise table (workflow/rules/noise_table.smk): those with noise sweeps."""
+    from qrnn.noise_config import evaluated_runs, noise_tasks
+
+    if not document["noise"]["enabled"] or not evaluated_runs(document, "noise"):
+        return []
+    return noise_tasks(document)
+
+
 def analysis_job_count(document: dict[str, Any]) -> int:
-    """Jobs of workflow/rules/analysis.smk for this study."""
+    """Jobs of workflow/rules/analysis.smk and noise_table.smk for this study."""
     tasks = document["study"]["tasks"]
     models = set(document["study"]["models"])
     jobs = len(tasks)  # main table, verdict and provenance per task
@@ -33,4 +51,6 @@ def analysis_job_count(document: dict[str, Any]) -> int:
     jobs += 3 if "qrnn" in models and "copying" in tasks else 0  # hidden-state CSV, two figures
     jobs += 2 * sum(task in GRADIENT_TASKS for task in tasks)  # gradient-norm CSV and figure
     jobs += 2 if {"qrnn", "lstm"} <= models else 0  # compute-cost CSV and figure
+    jobs += len(attention_models(document))  # one attention heatmap per model
+    jobs += len(noise_table_tasks(document))  # one noise table per task with noise sweeps
     return jobs

@@ -174,3 +174,32 @@ for name, (command, table, stem, caption, category) in FIGURE_RULES.items():
             command=command,
         shell:
             "qrnn figures {params.command} --input {input} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
+
+
+# The decoder's attention over the source words, for one run of each model (attention_run).
+rule attention_figure:
+    input:
+        lambda wildcards: f"{attention_run(wildcards.model)}/attention.csv",
+    output:
+        png=report(
+            "results/figures/translation_attention_{model}.png",
+            caption="../report/attention.rst",
+            category="Translation",
+            labels={"model": "{model}", "content": "attention heatmaps"},
+        ),
+        pdf="results/figures/translation_attention_{model}.pdf",
+    params:
+        title=attention_title,
+    log:
+        "results/logs/attention_figure/{model}.log",
+    benchmark:
+        "results/benchmarks/attention_figure/{model}.tsv"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB["mem_mb"],
+        runtime=SMALL_JOB["runtime_minutes"],
+    conda:
+        CONDA_ENVIRONMENT
+    shell:
+        "qrnn figures attention --attention {input} --out-png {output.png} --out-pdf {output.pdf}"
+        " --title {params.title:q} > {log} 2>&1"

@@ -2,9 +2,10 @@
 # figure reads, picked out of RUNS (built in common.smk), and the targets the study asks for.
 # Kept apart from common.smk so that the other rule files' helpers and these stay separate.
 
-from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants
+from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants, attention_models, noise_table_tasks
 
 ANALYSIS = STUDY["analysis"]
+ATTENTION_EXAMPLES = STUDY["tasks"]["translation"]["attention_examples"]
 MAIN_VARIANTS = ("default", "full")  # as qrnn.tables.MAIN_VARIANTS: the variant a model stands for
 
 
@@ -33,6 +34,25 @@ def first_quantum_run(task):
     return f"results/runs/{task}/qrnn/{main_variant(task, 'qrnn')}/{seed}"
 
 
+def attention_run(model):
+    """The run whose attention weights the figure shows: the first seed of the model's main translation variant."""
+    variant = main_variant("translation", model)
+    seed = min(s for t, m, v, s in RUNS if t == "translation" and m == model and v == variant)
+    return f"results/runs/translation/{model}/{variant}/{seed}"
+
+
+def attention_title(wildcards):
+    from qrnn.table_formats import MODEL_NAMES
+
+    run = Path(attention_run(wildcards.model))
+    return f"{MODEL_NAMES.get(wildcards.model, wildcards.model)}: translation run {run.parent.name}, seed {run.name}"
+
+
+def noise_table_runs(wildcards):
+    """The trained runs behind a task's noise sweeps (NOISE_RUNS: noise_common.smk)."""
+    return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in NOISE_RUNS if t == wildcards.task]
+
+
 def compute_cost_settings(wildcards):
     """The part of the config the compute cost depends on: the first task and the two models' sections."""
     task = STUDY["study"]["tasks"][0]
@@ -54,4 +74,6 @@ def analysis_outputs():
     outputs += [f"results/figures/{task}_gradient_norms.{ext}" for task in tasks if task in GRADIENT_TASKS for ext in ("png", "pdf")]
     if {"qrnn", "lstm"} <= models:
         outputs += [f"results/figures/compute_cost.{ext}" for ext in ("png", "pdf")]
+    outputs += [f"results/figures/translation_attention_{model}.{ext}" for model in attention_models(STUDY) for ext in ("png", "pdf")]
+    outputs += [f"results/tables/{task}_noise.{ext}" for task in noise_table_tasks(STUDY) for ext in ("csv", "md", "tex", "provenance.json")]
     return outputs
