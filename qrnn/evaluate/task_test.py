@@ -1,0 +1,75 @@
+"""A real-data task's own test evaluation, cut to the few examples a noisy or device run affords.
+
+The noisy and hardware evaluations score a wrapped model with ``task.evaluate_test`` (so the
+metrics are the task's own: accuracy, perplexity, BLEU) on a copy of the task whose test cap
+is lowered to ``count``:
+
+- classification and translation: the first ``count`` test examples (``max_test_examples``);
+- language model: a "sequence" is one bptt_length window of the stream. The first
+  count x bptt_length + 1 tokens of the valid and of the test stream (``max_test_tokens``)
+  are read as ceil(count / windows_per_stream) parallel streams, so each stream spans about
+  windows_per_stream windows with the state carried across them (the batch size handed to
+  evaluate_test is that number of streams: it changes the metric, so it never depends on
+  the noise condition). windows_per_stream = 1 gives streams of one window each.
+
+An existing, smaller cap of the run's task settings wins.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+
+import torch
+
+from qrnn.tasks.data_task import DataTask
+
+# Noisy LM evaluation: streams of about 10 windows, so the carried state is exercised.
+LM_WINDOWS_PER_STREAM = 10
+
+
+def is_real_data(task) -> bool:
+    """Tasks on processed data own their test evaluation; copying memory has a fixed token test set."""
+    return isinstance(task, DataTask)
+
+
+def trained_precision(run):
+    """The model a noisy or device run wraps: copying memory's in double precision (as its noisy
+    evaluation always ran); a real-data task's in the precision it was trained in, because its
+    inputs (MNIST pixels) arrive in that precision. The noisy core's state is complex128 anyway."""
+    return run.model if is_real_data(run.task) else run.model.double()
+
+
+def _lowered(limit: int, cap: int) -> int:
+    return cap if limit == 0 else min(limit, cap)
+
+
+def capped_task(task: DataTask, count: int, windows_per_stream: int = LM_WINDOWS_PER_STREAM) -> tuple[DataTask, int | None]:
+    """(a copy of ``task`` scoring ``count`` examples, the LM's number of streams or None)."""
+    capped = copy.copy(task)
+    config = task.config
+    if hasattr(config, "max_test_tokens"):
+        streams = max(1, math.ceil(count / windows_per_stream))
+        capped.config = dataclasses.replace(config, max_test_tokens=_lowered(config.max_test_tokens, count * config.bptt_length + 1))
+        return capped, streams
+    capped.config = dataclasses.replace(config, max_test_examples=_lowered(config.max_test_examples, count))
+    return capped, None
+
+
+def flat(captured: list[torch.Tensor]) -> torch.Tensor:
+    """The readouts of every core call of an evaluation, in call order, as one flat vector
+    (calls differ in batch and length: LM windows, translation's loss/greedy/beam passes)."""
+    return torch.cat([c.reshape(-1) for c in captured]).double() if captured else torch.zeros(0, dtype=torch.float64)
+
+
+def per_step_error(device: list[torch.Tensor], ideal: list[torch.Tensor]) -> list[float]:
+    """Mean |device - ideal| readout per time step t, over every call's sequences and readouts
+    that have a step t (calls are (batch, T, readouts) with T varying between calls)."""
+    longest = max(c.shape[1] for c in device)
+    sums, counts = torch.zeros(longest, dtype=torch.float64), torch.zeros(longest, dtype=torch.float64)
+    for d, i in zip(device, ideal, strict=True):
+        error = (d.double() - i.double()).abs()
+        sums[: error.shape[1]] += error.sum(dim=(0, 2))
+        counts[: error.shape[1]] += error.shape[0] * error.shape[2]
+    return (sums / counts).tolist()
