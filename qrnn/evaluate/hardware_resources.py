@@ -3,7 +3,7 @@
 For the quantum-RNN settings of a study (the variant of the `hardware` section) and the
 task's test set as its clean evaluation reads it, the protocol circuits are transpiled for
 the backend with random angles (depth, gate counts and durations do not depend on them).
-The test set is a list of sequence lengths (``test_set_lengths``), summed over its actual lengths:
+The test set is a list of sequence lengths (``sequence_lengths``), summed over its actual lengths:
 
 - copying: the N sequences of T steps of its fixed test set;
 - mnist / pmnist: the first max_test_examples images, each 28 (row) or 784 (pixel) steps;
@@ -92,7 +92,7 @@ def _shape(resources: dict[str, Any]) -> dict[str, Any]:
     return {key: resources[key] for key in ("depth", "two_qubit_gates", "duration_us", "duration_over_t2")}
 
 
-def test_set_lengths(run, data_dir: str | Path) -> Counter:
+def sequence_lengths(run, data_dir: str | Path) -> Counter:
     """{steps: sequences} of the quantum core's passes over the test set the clean evaluation scores."""
     if run.task == "copying":
         tensors, _ = read_test_set(run.task, data_dir)
@@ -117,7 +117,7 @@ def resource_table(document: dict[str, Any], task: str, data_dir: str | Path, se
     run = run_config(document, task, "qrnn", 0, settings.variant)
     core = QuantumRNN(1, run.model_settings)
     backend = load_backend(settings.backend)
-    rows = length_resources(core.circuit, test_set_lengths(run, data_dir), len(run.model_settings.readouts), backend, settings)
+    rows = length_resources(core.circuit, sequence_lengths(run, data_dir), len(run.model_settings.readouts), backend, settings)
     return [{"task": task, **row} for row in rows]
 
 
