@@ -78,7 +78,7 @@ def test_capped_tasks_score_the_first_examples_and_lm_windows():
     from qrnn.tasks import build_task
 
     lm, streams = capped_task(build_task(run, dimensions={"vocab_size": 8, "n_outputs": 8}), 25)
-    assert (lm.config.max_test_tokens, streams) == (25 * 4 + 1, 3)  # 25 windows of 4 tokens in 3 streams
+    assert (lm.config.max_test_tokens, streams) == (25 * 4 + 1, 5)  # 25 windows of 4 tokens in 5 streams
     assert capped_task(lm, 25, windows_per_stream=1)[1] == 25
     mnist, streams = capped_task(build_task(run_config(DOCUMENT, "mnist", "qrnn", 0), dimensions={}), 3)
     assert (mnist.config.max_test_examples, streams) == (3, None)
@@ -112,7 +112,6 @@ def test_resource_table_sums_over_the_actual_test_lengths(runs):
     assert lm == Counter({1: 49})  # 100 test tokens read as 49 streams of 2 tokens, the last one only a target
 
 
-@pytest.mark.slow
 def test_hardware_runs_translation_encoder_on_a_fake_backend(runs):
     hardware = hardware_settings(DOCUMENT)
     result = evaluate_hardware(runs / "runs" / "translation", runs / "data" / "translation", hardware, progress=False)
