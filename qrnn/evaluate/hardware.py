@@ -40,7 +40,7 @@ from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.evaluate.noisy_core import NoiseCondition, noisy_model
-from qrnn.evaluate.task_test import capped_task, flat, is_real_data, trained_precision, per_step_error
+from qrnn.evaluate.task_test import capped_task, flat, is_real_data, one_encoder_run_per_sentence, per_step_error, trained_precision
 from qrnn.hardware_circuits import midcircuit_circuit, repreparation_circuit
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.noise_config import HardwareSettings
@@ -226,7 +226,7 @@ def _test_scoring(run, data_dir, count: int):
         found: dict[str, Any] = {}
 
         def score(model) -> dict[str, float]:
-            result = task.evaluate_test(model, data_dir, torch.device("cpu"), streams or count)
+            result = task.evaluate_test(one_encoder_run_per_sentence(model), data_dir, torch.device("cpu"), streams or count)
             found.update(n_test=result["n_test"], sha=result["data_sha256"])
             return result["metrics"]
 

@@ -38,7 +38,7 @@ from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.evaluate.noisy_core import NoiseCondition, NoisyQuantumRNN, noisy_model
-from qrnn.evaluate.task_test import capped_task, flat, is_real_data, trained_precision
+from qrnn.evaluate.task_test import capped_task, flat, is_real_data, one_encoder_run_per_sentence, trained_precision
 from qrnn.noise_config import NoiseSettings
 from qrnn.provenance import config_hash, library_versions
 
@@ -123,7 +123,7 @@ def _task_test_set(run, data_dir, count: int):
 
     def score(noisy, batch: int) -> dict[str, float]:
         # the LM's streams change the metric: fixed; elsewhere the batch is memory only
-        result = task.evaluate_test(noisy, data_dir, torch.device("cpu"), streams or batch)
+        result = task.evaluate_test(one_encoder_run_per_sentence(noisy), data_dir, torch.device("cpu"), streams or batch)
         found.update(n_test=result["n_test"], sha=result["data_sha256"])
         return result["metrics"]
 

@@ -13,6 +13,12 @@ is lowered to ``count``:
   the noise condition). windows_per_stream = 1 gives streams of one window each.
 
 An existing, smaller cap of the run's task settings wins.
+
+Translation's evaluation encodes every test sentence three times (loss, greedy and, one
+sentence at a time, beam search). A device would run the encoder once per sentence and
+reuse its readouts; ``one_encoder_run_per_sentence`` does that for the noisy and device
+cores (one noise realisation per sentence, shared by the three passes), which also keeps
+the slow per-sentence noisy runs out of the beam search.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import dataclasses
 import math
 
 import torch
+from torch import nn
 
 from qrnn.tasks.data_task import DataTask
 
@@ -74,3 +81,28 @@ def per_step_error(device: list[torch.Tensor], ideal: list[torch.Tensor]) -> lis
         sums[: error.shape[1]] += error.sum(dim=(0, 2))
         counts[: error.shape[1]] += error.shape[0] * error.shape[2]
     return (sums / counts).tolist()
+
+
+class _EncoderOncePerSentence(nn.Module):
+    """A seq2seq model's encoder core that runs each distinct source row (embedded, as the
+    core sees it) once and returns the same readouts when the row comes again."""
+
+    def __init__(self, core: nn.Module):
+        super().__init__()
+        self.core, self.output_size = core, core.output_size
+        self.cache: dict[bytes, torch.Tensor] = {}
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        keys = [row.detach().cpu().numpy().tobytes() for row in inputs]
+        if any(key not in self.cache for key in keys):
+            outputs = self.core(inputs)
+            for key, row in zip(keys, outputs):
+                self.cache.setdefault(key, row)
+        return torch.stack([self.cache[key] for key in keys])
+
+
+def one_encoder_run_per_sentence(model: nn.Module) -> nn.Module:
+    """``model`` with its encoder core cached per source sentence if it is a seq2seq model (in place)."""
+    if hasattr(model, "encode") and not isinstance(model.core, _EncoderOncePerSentence):
+        model.core = _EncoderOncePerSentence(model.core)
+    return model

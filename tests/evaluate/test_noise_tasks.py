@@ -16,7 +16,7 @@ from qrnn.evaluate.hardware import evaluate_hardware
 from qrnn.evaluate.hardware_resources import resource_table, sequence_lengths
 from qrnn.evaluate.noise import evaluate_noise
 from qrnn.evaluate.noisy_core import NoiseCondition, NoisyQuantumRNN
-from qrnn.evaluate.task_test import capped_task
+from qrnn.evaluate.task_test import capped_task, one_encoder_run_per_sentence
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.noise_config import evaluated_runs, hardware_settings, noise_and_hardware_jobs, noise_settings, noise_tasks
 from qrnn.train import train
@@ -73,6 +73,15 @@ def test_noisy_evaluation_scores_the_task_and_its_ideal_point_is_the_clean_evalu
     assert all(math.isfinite(r[name]) for r in result["rows"] for name in METRICS[task])
 
 
+def test_translation_encodes_each_sentence_once_per_condition(runs):
+    run = load_finished_run(runs / "runs" / "translation")
+    calls = []
+    run.model.core.register_forward_hook(lambda _m, inputs, _o: calls.append(inputs[0].shape[0]))
+    capped, _ = capped_task(run.task, 3)
+    capped.evaluate_test(one_encoder_run_per_sentence(run.model), runs / "data" / "translation", torch.device("cpu"), 8)
+    assert calls == [3]  # the loss pass; greedy and the three beam searches reuse its readouts
+
+
 def test_capped_tasks_score_the_first_examples_and_lm_windows():
     run = run_config(DOCUMENT, "language_model", "qrnn", 0)
     from qrnn.tasks import build_task
@@ -122,8 +131,8 @@ def test_hardware_runs_translation_encoder_on_a_fake_backend(runs):
     for protocol in ("repreparation", "midcircuit"):
         assert set(result["protocols"][protocol]["metrics"]) == METRICS["translation"]
         assert 0 < result["protocols"][protocol]["mean_readout_error"] < 1
-    # loss, greedy and beam passes each run the one test sentence's encoder on the device
-    assert result["protocols"]["midcircuit"]["circuits_run"] == 3 * 3
+    # the loss, greedy and beam passes share one device run of the test sentence's encoder: 3 bases
+    assert result["protocols"]["midcircuit"]["circuits_run"] == 3
 
 
 def test_noise_and_hardware_tasks_default_to_the_study_and_must_belong_to_it():
