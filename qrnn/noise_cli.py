@@ -70,7 +70,8 @@ def add_commands(commands) -> None:
         "evaluate-noise",
         help="score a finished quantum-RNN run under shot noise, measurement collapse, gate noise and readout error",
         description="Run the trained model (its own controller and head, fed the noisy readouts) on the first "
-        "noise.test_sequences test sequences for every point of the sweeps in the config's `noise` section; "
+        "noise.test_sequences test sequences for every point of the sweeps in the config's `noise` section, scored "
+        "the task's way (real-data tasks: their own test evaluation; the language model: that many bptt windows); "
         "write one CSV row per point and a JSON with provenance.",
     )
     noise.add_argument("--config", required=True, metavar="FILE", help="YAML config file (its `noise` section is used), or - for standard input")

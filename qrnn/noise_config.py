@@ -12,6 +12,7 @@ from qrnn.errors import ConfigError
 @dataclass(frozen=True)
 class NoiseSettings:
     enabled: bool
+    tasks: tuple[str, ...] | None  # None: every task of study.tasks
     variant: str
     seeds: tuple[int, ...]
     test_sequences: int
@@ -29,6 +30,7 @@ class NoiseSettings:
 @dataclass(frozen=True)
 class HardwareSettings:
     enabled: bool
+    tasks: tuple[str, ...] | None  # None: every task of study.tasks
     backend: str
     variant: str
     seeds: tuple[int, ...]
@@ -56,15 +58,17 @@ def hardware_settings(document: dict[str, Any]) -> HardwareSettings:
     return _build(HardwareSettings, document["hardware"], "hardware")
 
 
-# The noisy forward pass and the Qiskit export score a task through its fixed test set of
-# token sequences and its per-step metrics: copying memory. The real-data tasks own their
-# evaluation (qrnn/tasks/*) and are not wired to the noisy core yet.
-NOISE_TASKS = ("copying",)
-
-
-def noise_tasks(document: dict[str, Any]) -> list[str]:
-    """The study's tasks that the noise and hardware sections evaluate."""
-    return [task for task in document["study"]["tasks"] if task in NOISE_TASKS]
+def noise_tasks(document: dict[str, Any], section: str = "noise") -> list[str]:
+    """The study's tasks that the `noise` or `hardware` section evaluates (its `tasks`, null:
+    every task of study.tasks), in the order of study.tasks."""
+    study_tasks = document["study"]["tasks"]
+    chosen = document[section].get("tasks")
+    if chosen is None:
+        return list(study_tasks)
+    unknown = [task for task in chosen if task not in study_tasks]
+    if unknown:
+        raise ConfigError(f"{section}.tasks: {unknown[0]!r} is not one of study.tasks {study_tasks}")
+    return [task for task in study_tasks if task in chosen]
 
 
 def evaluated_runs(document: dict[str, Any], section: str) -> list[tuple[str, str, str, int]]:
@@ -80,18 +84,15 @@ def evaluated_runs(document: dict[str, Any], section: str) -> list[tuple[str, st
     missing = sorted(set(settings["seeds"]) - set(study["seeds"]))
     if missing:
         raise ConfigError(f"{section}.seeds: seed {missing[0]} is not one of study.seeds {study['seeds']}")
-    return [(task, "qrnn", variant, seed) for task in noise_tasks(document) for seed in settings["seeds"]]
+    return [(task, "qrnn", variant, seed) for task in noise_tasks(document, section) for seed in settings["seeds"]]
 
 
 def noise_and_hardware_jobs(document: dict[str, Any]) -> int:
     """Jobs of workflow/rules/noise.smk: one evaluation per evaluated run and one figure job
-    per task for each enabled section, plus the hardware resource table."""
-    tasks = len(noise_tasks(document))
-    if tasks == 0:
-        return 0
+    per evaluated task for each enabled section, plus the hardware resource table."""
     jobs = 0
-    if document["noise"]["enabled"]:
-        jobs += len(evaluated_runs(document, "noise")) + tasks
-    if document["hardware"]["enabled"]:
-        jobs += len(evaluated_runs(document, "hardware")) + tasks + 1
+    if document["noise"]["enabled"] and noise_tasks(document, "noise"):
+        jobs += len(evaluated_runs(document, "noise")) + len(noise_tasks(document, "noise"))
+    if document["hardware"]["enabled"] and noise_tasks(document, "hardware"):
+        jobs += len(evaluated_runs(document, "hardware")) + len(noise_tasks(document, "hardware")) + 1
     return jobs

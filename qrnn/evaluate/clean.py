@@ -37,6 +37,12 @@ def test_metrics(model, task, inputs: torch.Tensor, targets: torch.Tensor, batch
 
 def _scored(run, data_dir: str | Path, batch_size: int, torch_device: torch.device) -> dict[str, Any]:
     """The task's test-set result; refuses processed data other than the run trained on."""
+    check_run_data(run, data_dir)
+    return run.task.evaluate_test(run.model.to(torch_device), data_dir, torch_device, batch_size)
+
+
+def check_run_data(run, data_dir: str | Path) -> None:
+    """Refuse processed data in ``data_dir`` other than the data the finished ``run`` trained on."""
     if run.data_sha256 is not None:
         manifest = Path(data_dir) / "manifest.json"
         try:
@@ -48,7 +54,6 @@ def _scored(run, data_dir: str | Path, batch_size: int, torch_device: torch.devi
                 f"the data in {data_dir} (sha256 {found[:12]}...) is not the data run {run.folder} trained on "
                 f"(sha256 {run.data_sha256[:12]}...); retrain the run or point --data at its data"
             )
-    return run.task.evaluate_test(run.model.to(torch_device), data_dir, torch_device, batch_size)
 
 
 def evaluate_run(run_dir: str | Path, data_dir: str | Path, device: str = "cpu", batch_size: int = TEST_BATCH_SIZE) -> dict[str, Any]:

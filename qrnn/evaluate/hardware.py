@@ -15,6 +15,9 @@ through qiskit-ibm-runtime's SamplerV2, which needs QISKIT_IBM_TOKEN in the envi
   model's head. A device would need real-time classical feedback to close this loop.
 
 Both are compared with the ideal run (exact readouts): per-step readout error and task metrics.
+Copying memory scores its first test_sequences token sequences; a real-data task its own
+evaluate_test on its first test_sequences examples (the language model: test_sequences
+streams of one window; translation: the encoder is the device core).
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from tqdm import tqdm
 from qrnn import atomic
 from qrnn.data import read_test_set
 from qrnn.errors import QrnnError
-from qrnn.evaluate.clean import test_metrics
+from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.evaluate.noisy_core import NoiseCondition, noisy_model
+from qrnn.evaluate.task_test import capped_task, flat, is_real_data, one_encoder_run_per_sentence, per_step_error, trained_precision
 from qrnn.hardware_circuits import midcircuit_circuit, repreparation_circuit
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.noise_config import HardwareSettings
@@ -174,10 +178,18 @@ def _detached(variational, batch):
     return variational.detach().expand(batch, *variational.shape[1:])
 
 
-def _open_loop(runner: DeviceRunner, ideal_angles: list[tuple]):
+def _open_loop(runner: DeviceRunner, ideal_angles: list[list[tuple]]):
+    """Mid-circuit readout with the ideal run's angles: call k of the core (an evaluation may
+    call it several times: LM streams, translation's loss, greedy and beam passes) replays
+    the angles of the ideal run's call k, whose inputs were the same."""
+    calls = iter(ideal_angles)
+
     def produce(core: QuantumRNN, inputs: torch.Tensor) -> torch.Tensor:
         batch = inputs.shape[0]
-        history = [flat_step_values(core.circuit, e, _detached(v, batch)) for e, v in ideal_angles]
+        angles = next(calls)
+        if len(angles) != inputs.shape[1] or (angles[0][0] is not None and angles[0][0].shape[0] != batch):
+            raise QrnnError("the open-loop device run called the quantum core differently from the ideal run")
+        history = [flat_step_values(core.circuit, e, _detached(v, batch)) for e, v in angles]
         return runner.midcircuit(history).to(inputs.dtype)
 
     return produce
@@ -203,37 +215,57 @@ def circuit_resources(qc, backend) -> dict[str, Any]:
     }
 
 
+def _test_scoring(run, data_dir, count: int):
+    """(score(model) -> metrics, facts {"n_test", "sha"}) on the first ``count`` test sequences,
+    all in one batch (fewest device jobs): copying's fixed token test set, or a real-data task's
+    own evaluate_test (the language model: ``count`` streams of one window each, so that no
+    device run continues a carried state)."""
+    if is_real_data(run.task):
+        check_run_data(run, data_dir)
+        task, streams = capped_task(run.task, count, windows_per_stream=1)
+        found: dict[str, Any] = {}
+
+        def score(model) -> dict[str, float]:
+            result = task.evaluate_test(one_encoder_run_per_sentence(model), data_dir, torch.device("cpu"), streams or count)
+            found.update(n_test=result["n_test"], sha=result["data_sha256"])
+            return result["metrics"]
+
+        return score, found
+    tensors, manifest = read_test_set(run.config.task, data_dir)
+    count = min(count, len(tensors["inputs"]))
+    inputs, targets = tensors["inputs"][:count], tensors["targets"][:count]
+    return (lambda model: test_metrics(model, run.task, inputs, targets, len(inputs), torch.device("cpu"))), {"n_test": count, "sha": manifest["sha256"]}
+
+
 @torch.no_grad()
 def evaluate_hardware(run_dir: str | Path, data_dir: str | Path, settings: HardwareSettings, progress: bool = True) -> dict[str, Any]:
     """Run the finished quantum-RNN run in ``run_dir`` on ``settings.backend`` with each protocol."""
     run = load_finished_run(run_dir)
     if run.config.model != "qrnn":
         raise QrnnError(f"run {run.folder} is a {run.config.model} run; hardware evaluation needs a quantum RNN (qrnn)")
-    tensors, manifest = read_test_set(run.config.task, data_dir)
-    count = min(settings.test_sequences, len(tensors["inputs"]))
-    inputs, targets = tensors["inputs"][:count], tensors["targets"][:count]
-    model = run.model.double()
+    score, found = _test_scoring(run, data_dir, settings.test_sequences)
+    model = trained_precision(run)
     recorder = noisy_model(model, NoiseCondition(), torch.Generator(), record_angles=True)
-    captured = []
-    ideal_metrics = _metrics_with_readouts(recorder, run.task, inputs, targets, captured)
-    ideal_readouts = captured[0]
     (ideal_core,) = [m for m in recorder.modules() if type(m).__name__ == "NoisyQuantumRNN"]
+    ideal_angles: list[list[tuple]] = []
+    ideal_core.register_forward_hook(lambda module, _i, _o: ideal_angles.append(list(module.angles)))
+    ideal_readouts: list[torch.Tensor] = []
+    ideal_metrics = _metrics_with_readouts(recorder, score, ideal_readouts)
     backend = load_backend(settings.backend)
     runner = DeviceRunner(ideal_core.core, backend, settings, progress)
+    longest = max(c.shape[1] for c in ideal_readouts)
     protocols, per_step = {}, []
     for protocol in settings.protocols:
-        produce = _closed_loop(runner) if protocol == "repreparation" else _open_loop(runner, ideal_core.angles)
+        produce = _closed_loop(runner) if protocol == "repreparation" else _open_loop(runner, ideal_angles)
         before = runner.circuits_run
         readouts_out: list[torch.Tensor] = []
-        metrics = _metrics_with_readouts(_with_core(model, produce), run.task, inputs, targets, readouts_out)
-        error = (readouts_out[0] - ideal_readouts).abs()  # (batch, T, R*n)
-        per_step += [{"protocol": protocol, "step": t, "readout_error": float(v)} for t, v in enumerate(error.mean(dim=(0, 2)).tolist())]
-        longest = runner.circuit(protocol, inputs.shape[1], runner.paulis[0])
+        metrics = _metrics_with_readouts(_with_core(model, produce), score, readouts_out)
+        per_step += [{"protocol": protocol, "step": t, "readout_error": v} for t, v in enumerate(per_step_error(readouts_out, ideal_readouts))]
         protocols[protocol] = {
             "metrics": metrics,
-            "mean_readout_error": float(error.mean()),
+            "mean_readout_error": float((flat(readouts_out) - flat(ideal_readouts)).abs().mean()),
             "circuits_run": runner.circuits_run - before,
-            "longest_circuit": circuit_resources(longest, backend),
+            "longest_circuit": circuit_resources(runner.circuit(protocol, longest, runner.paulis[0]), backend),
         }
     return {
         "task": run.config.task,
@@ -241,25 +273,25 @@ def evaluate_hardware(run_dir: str | Path, data_dir: str | Path, settings: Hardw
         "variant": run.config.variant,
         "seed": run.config.seed,
         "backend": backend.name,
-        "n_test_sequences": count,
+        "n_test_sequences": found["n_test"],  # examples; the language model: tokens of the test stream
         "shots": settings.shots,
         "ideal_metrics": ideal_metrics,
         "protocols": protocols,
         "per_step": per_step,
         "units": run.task.units,
         "settings": {k: v for k, v in dataclasses.asdict(settings).items()},
-        "data_sha256": manifest["sha256"],
+        "data_sha256": found["sha"],
         "config_hash": config_hash(run.config_dict),
         "versions": library_versions(),
     }
 
 
-def _metrics_with_readouts(model, task, inputs, targets, sink: list) -> dict[str, float]:
-    """Task metrics of ``model`` on all ``inputs`` in one batch; the core's readouts go to ``sink``."""
+def _metrics_with_readouts(model, score, sink: list) -> dict[str, float]:
+    """``score(model)``; the readouts of every call of the model's core go to ``sink``."""
     for module in model.modules():
         if isinstance(module, _Replaced) or type(module).__name__ == "NoisyQuantumRNN":
             module.register_forward_hook(lambda _m, _i, output: sink.append(output.detach().double()))
-    return test_metrics(model, task, inputs, targets, len(inputs), torch.device("cpu"))
+    return score(model)
 
 
 def write_hardware_evaluation(run_dir, data_dir, settings: HardwareSettings, out_json, out_steps_csv, progress: bool = True) -> dict[str, Any]:

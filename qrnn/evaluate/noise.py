@@ -1,8 +1,12 @@
-"""Noisy evaluation of a trained quantum-RNN run on its task's fixed test set.
+"""Noisy evaluation of a trained quantum-RNN run on its task's test set.
 
 Each point of a sweep runs the trained model with ``noisy_model`` (qrnn/evaluate/noisy_core.py:
 the model's own embedding, controller and head; the controller is fed the noisy readouts,
-as on hardware) and scores it with the task's ``metrics``, so any task works. Sweeps:
+as on hardware) and scores it the task's way: copying memory with ``metrics`` on the first
+test_sequences of its fixed token test set, a real-data task with its own ``evaluate_test``
+(accuracy, perplexity, BLEU) capped as qrnn/evaluate/task_test.py says (the language model:
+test_sequences windows of tokens, the state and its trajectories carried across windows;
+translation: the encoder core is noisy in the loss, greedy and beam passes). Sweeps:
 
 - ``ideal``: exact expectations, no noise (equals `qrnn evaluate` up to precision);
 - ``shots``: each readout the mean of that many sampled +-1 outcomes (no collapse);
@@ -13,8 +17,8 @@ as on hardware) and scores it with the task's ``metrics``, so any task works. Sw
 - ``readout_error``: symmetric assignment error at readout_error_shots shots (value 0: none).
 
 Besides the task metrics every row has ``readout_deviation``: the mean absolute
-difference between the noisy and the ideal readouts over test sequences, steps and
-readouts (for a collapsing readout the ideal run's readouts are only the paper's limit).
+difference between the noisy and the ideal readouts over every readout the evaluation
+computed: test sequences, steps, readouts and every call of the core (for a collapsing readout the ideal run's readouts are only the paper's limit).
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from qrnn import atomic
 from qrnn.config import differences
 from qrnn.data import read_test_set
 from qrnn.errors import QrnnError
-from qrnn.evaluate.clean import test_metrics
+from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.evaluate.noisy_core import NoiseCondition, NoisyQuantumRNN, noisy_model
+from qrnn.evaluate.task_test import capped_task, flat, is_real_data, one_encoder_run_per_sentence, trained_precision
 from qrnn.noise_config import NoiseSettings
 from qrnn.provenance import config_hash, library_versions
 
@@ -69,20 +74,60 @@ def _batch_size(condition: NoiseCondition, n_qubits: int) -> int:
     return max(1, AMPLITUDES_PER_PASS // 2**n_qubits // condition.trajectories)
 
 
+def _recorded(noisy: torch.nn.Module) -> tuple[list[torch.Tensor], int]:
+    """Hook every noisy core of ``noisy`` so that its readouts land in the returned list; and its qubits."""
+    captured: list[torch.Tensor] = []
+    cores = [module for module in noisy.modules() if isinstance(module, NoisyQuantumRNN)]
+    for module in cores:
+        module.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
+    return captured, cores[0].core.n_qubits
+
+
 @torch.no_grad()
-def evaluate_condition(model, task, inputs, targets, condition: NoiseCondition, ideal_readouts: torch.Tensor | None, seed: int) -> dict[str, Any]:
-    """Task metrics and readout deviation of ``model`` under ``condition`` (seeded)."""
+def score_condition(model, score, condition: NoiseCondition, ideal_readouts: torch.Tensor | None, seed: int) -> dict[str, Any]:
+    """``score(noisy model, batch size)`` -> metrics of ``model`` under ``condition`` (seeded),
+    with the readout deviation over every readout the scoring evaluated."""
     generator = torch.Generator().manual_seed(seed)
     noisy = noisy_model(model, condition, generator)
-    captured: list[torch.Tensor] = []
-    for module in noisy.modules():
-        if isinstance(module, NoisyQuantumRNN):
-            module.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
-    n_qubits = next(m for m in noisy.modules() if isinstance(m, NoisyQuantumRNN)).core.n_qubits
-    metrics = test_metrics(noisy, task, inputs, targets, _batch_size(condition, n_qubits), torch.device("cpu"))
-    readouts = torch.cat(captured).double()
+    captured, n_qubits = _recorded(noisy)
+    metrics = score(noisy, _batch_size(condition, n_qubits))
+    readouts = flat(captured)
     deviation = 0.0 if ideal_readouts is None else (readouts - ideal_readouts).abs().mean().item()
     return {"metrics": metrics, "readouts": readouts, "readout_deviation": deviation}
+
+
+@torch.no_grad()
+def evaluate_condition(model, task, inputs, targets, condition: NoiseCondition, ideal_readouts: torch.Tensor | None, seed: int) -> dict[str, Any]:
+    """Task metrics and readout deviation of ``model`` under ``condition`` (seeded) on a fixed token test set (copying)."""
+    return score_condition(model, lambda noisy, batch: test_metrics(noisy, task, inputs, targets, batch, torch.device("cpu")), condition, ideal_readouts, seed)
+
+
+def _fixed_test_set(run, data_dir, count: int):
+    """(score, number of sequences, data hash) of copying's fixed token test set."""
+    tensors, manifest = read_test_set(run.config.task, data_dir)
+    expected = {"task": run.config.task, "task_settings": dataclasses.asdict(run.config.task_settings)}
+    changed = differences({key: manifest.get(key) for key in expected}, expected)
+    if changed:
+        raise QrnnError(f"the test set in {data_dir} was made with other task settings than run {run.folder}: {'; '.join(changed)}")
+    count = min(count, len(tensors["inputs"]))
+    inputs, targets = tensors["inputs"][:count], tensors["targets"][:count]
+    return lambda noisy, batch: test_metrics(noisy, run.task, inputs, targets, batch, torch.device("cpu")), count, manifest["sha256"]
+
+
+def _task_test_set(run, data_dir, count: int):
+    """(score, number of examples or LM tokens, data hash) of a real-data task's own evaluate_test,
+    capped as qrnn/evaluate/task_test.py says."""
+    check_run_data(run, data_dir)
+    task, streams = capped_task(run.task, count)
+    found: dict[str, Any] = {}
+
+    def score(noisy, batch: int) -> dict[str, float]:
+        # the LM's streams change the metric: fixed; elsewhere the batch is memory only
+        result = task.evaluate_test(one_encoder_run_per_sentence(noisy), data_dir, torch.device("cpu"), streams or batch)
+        found.update(n_test=result["n_test"], sha=result["data_sha256"])
+        return result["metrics"]
+
+    return score, found
 
 
 def evaluate_noise(run_dir: str | Path, data_dir: str | Path, settings: NoiseSettings, progress: bool = True) -> dict[str, Any]:
@@ -90,19 +135,17 @@ def evaluate_noise(run_dir: str | Path, data_dir: str | Path, settings: NoiseSet
     run = load_finished_run(run_dir)
     if run.config.model != "qrnn":
         raise QrnnError(f"run {run.folder} is a {run.config.model} run; noisy evaluation needs a quantum RNN (qrnn)")
-    tensors, manifest = read_test_set(run.config.task, data_dir)
-    expected = {"task": run.config.task, "task_settings": dataclasses.asdict(run.config.task_settings)}
-    changed = differences({key: manifest.get(key) for key in expected}, expected)
-    if changed:
-        raise QrnnError(f"the test set in {data_dir} was made with other task settings than run {run.folder}: {'; '.join(changed)}")
-    count = min(settings.test_sequences, len(tensors["inputs"]))
-    inputs, targets = tensors["inputs"][:count], tensors["targets"][:count]
-    model = run.model.double()
+    if is_real_data(run.task):
+        score, found = _task_test_set(run, data_dir, settings.test_sequences)
+    else:
+        score, count, sha = _fixed_test_set(run, data_dir, settings.test_sequences)
+        found = {"n_test": count, "sha": sha}
+    model = trained_precision(run)
     n_paulis = len(run.config.model_settings.readouts)
     points = sweep_conditions(settings, n_paulis)
     rows, ideal = [], None
     for index, (sweep, value, condition) in enumerate(tqdm(points, desc="noise sweep", disable=not progress)):
-        result = evaluate_condition(model, run.task, inputs, targets, condition, ideal, settings.seed + index)
+        result = score_condition(model, score, condition, ideal, settings.seed + index)
         if sweep == "ideal":
             ideal = result["readouts"]
         rows.append({"sweep": sweep, "value": value, **condition.as_row(), "readout_deviation": result["readout_deviation"], **result["metrics"]})
@@ -111,13 +154,13 @@ def evaluate_noise(run_dir: str | Path, data_dir: str | Path, settings: NoiseSet
         "model": run.config.model,
         "variant": run.config.variant,
         "seed": run.config.seed,
-        "n_test_sequences": count,
+        "n_test_sequences": found["n_test"],  # examples; the language model: tokens of the test stream
         "metric_names": list(rows[0]) [len(CONDITION_COLUMNS) + 3 :],
         "units": run.task.units,
         "reference": run.task.reference_metrics(),
         "rows": rows,
         "settings": dataclasses.asdict(settings),
-        "data_sha256": manifest["sha256"],
+        "data_sha256": found["sha"],
         "config_hash": config_hash(run.config_dict),
         "versions": library_versions(),
     }

@@ -135,11 +135,16 @@ class NoisyQuantumRNN(nn.Module):
         expectations = expectations.reshape(batch, self.condition.trajectories, -1).mean(dim=1)
         return state, readout_estimate(expectations, self.condition.shots, self.condition.readout_error, self.generator)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor, initial_state=None) -> torch.Tensor:
+        """Readouts (batch, T, R*n) as QuantumRNN.forward; the final carried state is kept in
+        ``self.final_state`` for forward_with_state (the forward hooks see the readouts only)."""
         core, copies = self.core, self.condition.trajectories
         batch, steps, _ = inputs.shape
-        state = zero_state(batch * copies, core.n_qubits, torch.complex128, inputs.device)
-        readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        if initial_state is None:
+            state = zero_state(batch * copies, core.n_qubits, torch.complex128, inputs.device)
+            readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
+        else:
+            state, readouts = initial_state
         outputs = []
         self.angles = []
         for t in range(steps):
@@ -149,22 +154,25 @@ class NoisyQuantumRNN(nn.Module):
             variational = core._variational_angles(angles)
             if self.record_angles:
                 self.angles.append(tuple(None if a is None else a.detach() for a in (encoding, variational)))
-            state = self.step(state, _repeat(encoding, copies), _repeat(variational, copies), self.generator)
+            state = self.step(state, _repeat(encoding, copies, batch), _repeat(variational, copies, batch), self.generator)
             state, values = self._readouts(state, batch)
             readouts = values.to(inputs.dtype)
             outputs.append(readouts)
+        self.final_state = (state, readouts)
         return torch.stack(outputs, dim=1)
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
-        """The interface SequenceModel calls. Noisy evaluation always starts from |0...0>:
-        it scores whole test sequences, never a continued stream."""
-        if initial_state is not None:
-            raise ValueError("noisy evaluation starts every sequence from |0...0>; it cannot continue a carried state")
-        return self(inputs), None  # through __call__, so forward hooks (readout recorders) fire
+        """The interface SequenceModel calls. The carried state is (every trajectory's state
+        vector (batch * trajectories, 2**n), the noisy readouts of the last step): a continued
+        stream (language model windows) keeps its trajectories and their back-action."""
+        outputs = self(inputs, initial_state)  # through __call__, so forward hooks (readout recorders) fire
+        return outputs, self.final_state
 
 
-def _repeat(angles: torch.Tensor | None, copies: int) -> torch.Tensor | None:
-    if angles is None or copies == 1 or angles.shape[0] == 1:  # static/frozen angles broadcast
+def _repeat(angles: torch.Tensor | None, copies: int, batch: int) -> torch.Tensor | None:
+    """Per-sequence angles repeated for the sequence's trajectories; static/frozen angles
+    (one row for every sequence) broadcast, unless the batch is one sequence."""
+    if angles is None or copies == 1 or angles.shape[0] != batch:
         return angles
     return angles.repeat_interleave(copies, dim=0)
 

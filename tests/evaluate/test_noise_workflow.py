@@ -50,7 +50,8 @@ def test_smoke_config_produces_the_noise_and_hardware_figures_and_resource_table
     config = yaml.safe_load((REPOSITORY / "config" / "smoke.yaml").read_text())
     config["study"]["models"] = ["qrnn"]
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
-    _snakemake(tmp_path, "--cores", "2", "--configfile", str(tmp_path / "config.yaml"), *OUTPUTS)
+    # targets first: --configfile takes every argument after it (snakemake 9)
+    _snakemake(tmp_path, *OUTPUTS, "--cores", "2", "--configfile", str(tmp_path / "config.yaml"))
     for name in OUTPUTS:
         assert (tmp_path / name).stat().st_size > 0, name
     rows = list(csv.DictReader((tmp_path / "results/tables/hardware_resources.csv").open()))

@@ -1,4 +1,4 @@
-"""The exported Qiskit circuit runs exactly what the engine runs, step by step."""
+"""The exported Qiskit circuit runs exactly what the engine runs, step by step, for a trained model."""
 
 from __future__ import annotations
 
@@ -41,7 +41,22 @@ def _model(switches: dict, seed: int = 0):
     task = CopyingTask(run.task_settings)
     torch.manual_seed(seed)
     model = build_model("qrnn", run.model_settings, task.vocab_size, task.n_outputs, task.per_step).double()
-    return model.eval(), task
+    return _trained(model, task), task
+
+
+def _trained(model, task, steps: int = 3):
+    """A few Adam steps on copying batches: the export is checked on a trained model, whose
+    angles the optimizer has moved away from their initialisation."""
+    before = [p.detach().clone() for p in model.core.parameters()]
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    generator = torch.Generator().manual_seed(7)
+    for _ in range(steps):
+        inputs, targets = task.batch(4, generator)
+        optimizer.zero_grad()
+        task.loss(model(inputs), targets).backward()
+        optimizer.step()
+    assert all(not torch.equal(b, p) for b, p in zip(before, model.core.parameters()) if p.requires_grad)  # the core's angles moved
+    return model.eval()
 
 
 @pytest.mark.parametrize("switches", SWITCHES, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()))

@@ -118,7 +118,7 @@ rule hardware_figure:
 
 rule hardware_resources:
     input:
-        manifests=expand("data/{task}/manifest.json", task=NOISE_TASK_NAMES),
+        manifests=expand("data/{task}/manifest.json", task=HARDWARE_TASK_NAMES),
     output:
         csv="results/tables/hardware_resources.csv",
         md=report(
@@ -129,7 +129,7 @@ rule hardware_resources:
         ),
     params:
         settings=resource_settings,
-        tasks=NOISE_TASK_NAMES,
+        tasks=HARDWARE_TASK_NAMES,
         data=lambda wildcards, input: [Path(m).parent for m in input.manifests],
     log:
         "results/logs/hardware_resources/table.log",
