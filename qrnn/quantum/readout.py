@@ -69,13 +69,15 @@ def _density_matrices(state: torch.Tensor, groups) -> torch.Tensor:
     """
     batch = state.shape[0]
     n_qubits = state.shape[1].bit_length() - 1
+    # bmm copies a conjugated operand; conjugating the state once serves every block.
+    conjugate = state.conj().resolve_conj()
     blocks = []
     for start, size in groups:
-        matrices = _views(state, start, size)
-        if start + size < n_qubits:  # rows = block bits: rho = M M^H, summed over the slices above
-            rho = torch.bmm(matrices, matrices.mH).view(batch, 2**start, 4**size).sum(1, dtype=torch.complex128)
-        else:  # columns = block bits: conj(rho) = M^H M
-            rho = torch.bmm(matrices.mH, matrices).conj().reshape(batch, 4**size).to(torch.complex128)
+        matrices, conjugates = _views(state, start, size), _views(conjugate, start, size)
+        if start + size < n_qubits:  # rows = block bits: rho = M conj(M)^T, summed over the slices above
+            rho = torch.bmm(matrices, conjugates.mT).view(batch, 2**start, 4**size).sum(1, dtype=torch.complex128)
+        else:  # columns = block bits: rho = M^T conj(M)
+            rho = torch.bmm(matrices.mT, conjugates).reshape(batch, 4**size).to(torch.complex128)
         blocks.append(rho)
     return torch.cat(blocks, dim=1)
 
