@@ -23,7 +23,7 @@ The second table says where the step's time goes and what bounds it from below:
   best       floor / max(floor, compute, tiny step): the fraction this engine could
              reach if every pass ran at the machine's GEMM rate with no overhead.
 
-    python benchmarks/bandwidth_floor.py [--qubits 10 12 14 16] [--batch 32] [--device cuda] [--csv FILE]
+    python benchmarks/bandwidth_floor.py [--qubits 10 12 14 16] [--batch 32] [--device cuda] [--threads 1 --cpu-time] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -44,24 +44,31 @@ from qrnn.quantum.readout import pauli_expectations  # noqa: E402
 from qrnn.quantum.statevector import GROUP_SIZE, _blocks, _groups, apply_single_qubit_layer, zero_state  # noqa: E402
 
 
-def best_seconds(function, repeats: int, device: torch.device) -> float:
-    function()  # warm-up: page faults, first-call allocations
-    return min(timed(function, device) for _ in range(repeats))
+def best_seconds(functions: dict, repeats: int, device: torch.device) -> dict:
+    """Best seconds of each function over ``repeats`` interleaved rounds, so that a load
+    burst on a shared machine hits all of them alike."""
+    for function in functions.values():  # warm-up: page faults, first-call allocations
+        function()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            times[name].append(timed(function, device))
+    return {name: min(values) for name, values in times.items()}
 
 
-def triad_bandwidth(elements: int, repeats: int, device: torch.device) -> float:
-    """Best bytes/s of a = b + s * c over ``repeats`` runs."""
+def triad(elements: int, device: torch.device):
+    """(a = b + s * c on float32 arrays of ``elements``, its bytes moved)."""
     b = torch.rand(elements, device=device)
     c = torch.rand(elements, device=device)
     a = torch.empty_like(b)
-    return 3 * 4 * elements / best_seconds(lambda: torch.add(b, c, alpha=3.0, out=a), repeats, device)
+    return (lambda: torch.add(b, c, alpha=3.0, out=a)), 3 * 4 * elements
 
 
-def complex_gemm_flops(repeats: int, device: torch.device, size: int = 512) -> float:
-    """Best flop/s of a (size x size) @ (size x size) complex64 matmul (8 flops per multiply-add)."""
+def complex_gemm(device: torch.device, size: int = 512):
+    """(a (size x size) @ (size x size) complex64 matmul, its flops: 8 per multiply-add)."""
     a = torch.randn(size, size, dtype=torch.complex64, device=device)
     b = torch.randn(size, size, dtype=torch.complex64, device=device)
-    return 8 * size**3 / best_seconds(lambda: a @ b, repeats, device)
+    return (lambda: a @ b), 8 * size**3
 
 
 def layer_flops(n_qubits: int, batch: int, layers: int) -> int:
@@ -98,28 +105,36 @@ class Step:
         return pauli_expectations(self.state)
 
 
-def measure(n_qubits: int, args, bandwidth: float, gemm: float, device: torch.device) -> dict:
+def measure(n_qubits: int, args, device: torch.device) -> dict:
+    """Everything for one n, timed in interleaved rounds with the DRAM triad and the GEMM."""
     state_bytes = args.batch * 2**n_qubits * 8
-    floor = 2 * args.layers * state_bytes / bandwidth
     step = Step(n_qubits, args.batch, args.layers, device)
     tiny = Step(2, args.batch, args.layers, device)
-    row = {"n_qubits": n_qubits, "batch": args.batch, "layers": args.layers, "device": str(device), "threads": torch.get_num_threads(),
-           "state_mib": state_bytes / 2**20, "triad_gbs": bandwidth / 1e9, "floor_ms": floor * 1e3}
+    dram, dram_bytes = triad(args.triad_mib * 2**20 // 4, device)
+    cache, cache_bytes = triad(state_bytes // 4, device)
+    gemm, gemm_flops = complex_gemm(device)
     with torch.no_grad():
-        for name, function in (("step", step.run), ("step_readout", lambda: step.run(readouts=True))):
-            seconds = best_seconds(function, args.repeats, device)
-            row[f"{name}_ms"] = seconds * 1e3
-            row[f"{name}_gbs"] = 2 * args.layers * state_bytes / seconds / 1e9
-            row[f"{name}_fraction"] = floor / seconds
-        for name, function in (("gates", step.build_gates), ("layer", step.layers), ("entangler", step.entangler),
-                               ("readout", step.readout), ("tiny_step", tiny.run)):
-            row[f"{name}_ms"] = best_seconds(function, args.repeats, device) * 1e3
-    cache_bandwidth = triad_bandwidth(state_bytes // 4, args.repeats, device)
-    compute = layer_flops(n_qubits, args.batch, args.layers) / gemm
-    row["cache_triad_gbs"] = cache_bandwidth / 1e9
-    row["step_cache_fraction"] = 2 * args.layers * state_bytes / cache_bandwidth / (row["step_ms"] / 1e3)
+        seconds = best_seconds(
+            {"dram": dram, "cache": cache, "gemm": gemm, "step": step.run, "step_readout": lambda: step.run(readouts=True),
+             "gates": step.build_gates, "layer": step.layers, "entangler": step.entangler, "readout": step.readout, "tiny_step": tiny.run},
+            args.repeats, device,
+        )
+    bandwidth = dram_bytes / seconds["dram"]
+    floor = 2 * args.layers * state_bytes / bandwidth
+    compute = layer_flops(n_qubits, args.batch, args.layers) / (gemm_flops / seconds["gemm"])
+    row = {"n_qubits": n_qubits, "batch": args.batch, "layers": args.layers, "device": str(device), "threads": torch.get_num_threads(),
+           "state_mib": state_bytes / 2**20, "triad_gbs": bandwidth / 1e9, "gemm_gflops": gemm_flops / seconds["gemm"] / 1e9,
+           "floor_ms": floor * 1e3}
+    for name in ("step", "step_readout"):
+        row[f"{name}_ms"] = seconds[name] * 1e3
+        row[f"{name}_gbs"] = 2 * args.layers * state_bytes / seconds[name] / 1e9
+        row[f"{name}_fraction"] = floor / seconds[name]
+    for name in ("gates", "layer", "entangler", "readout", "tiny_step"):
+        row[f"{name}_ms"] = seconds[name] * 1e3
+    row["cache_triad_gbs"] = cache_bytes / seconds["cache"] / 1e9
+    row["step_cache_fraction"] = 2 * args.layers * state_bytes / (cache_bytes / seconds["cache"]) / seconds["step"]
     row["compute_floor_ms"] = compute * 1e3
-    row["best_fraction"] = floor / max(floor, compute, row["tiny_step_ms"] / 1e3)
+    row["best_fraction"] = floor / max(floor, compute, seconds["tiny_step"])
     return row
 
 
@@ -133,25 +148,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=Path("results/benchmarks/bandwidth_floor.csv"))
     add_device_option(parser)
     args = parser.parse_args(argv)
-    device = resolve_device(parser, args.device, args.threads)
+    device = resolve_device(parser, args.device, args.threads, args.cpu_time)
 
-    bandwidth = triad_bandwidth(args.triad_mib * 2**20 // 4, args.repeats, device)
-    gemm = complex_gemm_flops(args.repeats, device)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}; DRAM triad {bandwidth / 1e9:.1f} GB/s, "
-          f"complex64 GEMM {gemm / 1e9:.1f} GFLOP/s")
-    print(f"B={args.batch}, L={args.layers}, complex64; floor = 2 * L * state bytes / DRAM triad, fraction = floor / time")
-    rows = [measure(n_qubits, args, bandwidth, gemm, device) for n_qubits in args.qubits]
-    print(f"{'n':>3} {'state [MiB]':>12} {'floor [ms]':>11} {'step [ms]':>10} {'fraction':>9} {'+readout [ms]':>14} {'fraction':>9}")
+    clock = "CPU time of this thread" if args.cpu_time else "wall clock"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, {clock}; B={args.batch}, L={args.layers}, complex64")
+    print("floor = 2 * L * state bytes / DRAM triad (measured alongside each n), fraction = floor / time")
+    rows = [measure(n_qubits, args, device) for n_qubits in args.qubits]
+    print(f"{'n':>3} {'state [MiB]':>12} {'triad GB/s':>11} {'floor [ms]':>11} {'step [ms]':>10} {'fraction':>9} {'+readout [ms]':>14} {'fraction':>9}")
     for row in rows:
-        print(f"{row['n_qubits']:>3} {row['state_mib']:>12.2f} {row['floor_ms']:>11.3f} {row['step_ms']:>10.3f} {row['step_fraction']:>8.1%} "
+        print(f"{row['n_qubits']:>3} {row['state_mib']:>12.2f} {row['triad_gbs']:>11.1f} {row['floor_ms']:>11.3f} {row['step_ms']:>10.3f} {row['step_fraction']:>8.1%} "
               f"{row['step_readout_ms']:>14.3f} {row['step_readout_fraction']:>8.1%}")
     print("where the step's time goes (ms) and what bounds it (see --help):")
     print(f"{'n':>3} {'gates':>7} {'layer':>7} {'entangle':>9} {'readout':>8} {'tiny step':>10} {'cache GB/s':>11} "
-          f"{'vs cache':>9} {'compute [ms]':>13} {'best':>6}")
+          f"{'vs cache':>9} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
     for row in rows:
         print(f"{row['n_qubits']:>3} {row['gates_ms']:>7.3f} {row['layer_ms']:>7.3f} {row['entangler_ms']:>9.3f} {row['readout_ms']:>8.3f} "
               f"{row['tiny_step_ms']:>10.3f} {row['cache_triad_gbs']:>11.1f} {row['step_cache_fraction']:>8.1%} "
-              f"{row['compute_floor_ms']:>13.3f} {row['best_fraction']:>5.0%}")
+              f"{row['gemm_gflops']:>13.1f} {row['compute_floor_ms']:>13.3f} {row['best_fraction']:>5.0%}")
     atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0
 
