@@ -11,7 +11,9 @@ product per block (2**size multiply-adds per amplitude, in a few passes over the
 after which every <P_k> of the block is a linear function of rho_G (one small product
 with a fixed table for all blocks). This replaced a loop over qubits (an elementwise
 product of the two halves, then sums, per qubit, plus a probability pass for Z) that
-cost two to three times as much at n = 10 and 12 (B = 32, complex64, one CPU thread).
+cost 1.3-2x as much forward and 1.5-2x forward+backward at n = 8..12 (B = 32, complex64,
+one CPU thread; about even at n = 14, where the blocks' 16 multiply-adds per amplitude
+start to count).
 The backward pass is written out: for a real loss L,
     dL/dpsi = 2 sum_k (g^X_k X_k + g^Y_k Y_k + g^Z_k Z_k) psi
 (PyTorch's convention for complex inputs); the terms of one block form one 2**size x
