@@ -18,14 +18,27 @@ INPUT_WIDTH = 16
 def add_device_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda[:index]")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice, one per core)")
+    parser.add_argument(
+        "--cpu-time", action="store_true",
+        help="time with this thread's CPU clock instead of the wall clock (cpu, --threads 1 only): on a shared "
+        "machine the wall clock also counts the turns of other processes",
+    )
 
 
-def resolve_device(parser: argparse.ArgumentParser, name: str, threads: int | None = None) -> torch.device:
+_clock = time.perf_counter
+
+
+def resolve_device(parser: argparse.ArgumentParser, name: str, threads: int | None = None, cpu_time: bool = False) -> torch.device:
     """The requested device, or a clear parser error when CUDA is asked for but absent;
-    also applies --threads."""
+    also applies --threads and --cpu-time."""
+    global _clock
     if threads is not None:
         torch.set_num_threads(threads)
     device = torch.device(name)
+    if cpu_time:
+        if device.type != "cpu" or threads != 1:
+            parser.error("--cpu-time needs --device cpu and --threads 1 (with more threads the work runs outside this thread's clock)")
+        _clock = time.thread_time
     if device.type == "cuda" and not torch.cuda.is_available():
         parser.error(f"--device {name}: CUDA is not available here (torch {torch.__version__}, torch.cuda.is_available() is False)")
     if device.type not in ("cpu", "cuda"):
@@ -39,12 +52,12 @@ def synchronize(device: torch.device) -> None:
 
 
 def timed(function, device: torch.device) -> float:
-    """Seconds of one call, with CUDA work finished before the clock stops."""
+    """Seconds of one call (wall clock, or CPU clock with --cpu-time), with CUDA work finished before the clock stops."""
     synchronize(device)
-    start = time.perf_counter()
+    start = _clock()
     function()
     synchronize(device)
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def reset_peak(device: torch.device) -> None:

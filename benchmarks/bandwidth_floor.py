@@ -1,16 +1,29 @@
-"""How close one engine step comes to this machine's memory-bandwidth floor.
+"""How close one engine step comes to this machine's memory-bandwidth floor, and why not closer.
 
 A step of L blocks must at least read and write the state once per block, so its time is
-bounded below by 2 * L * (state bytes) / (memory bandwidth). This script measures the
-bandwidth with the STREAM triad a = b + s * c on large float32 tensors (torch.add with
-alpha, bytes moved = 3 * 4 * N, best of --repeats), then times one forward step of the
-engine (default circuit: RY encoding fused into one RX-RY-RZ block, CNOT ring; complex64,
-no autograd) at each n, and reports the achieved bytes/s = 2 * L * state bytes / step
-time and its fraction of the triad bandwidth, for the circuit alone and for circuit plus
-X/Y/Z readouts. The step takes several passes over the state (one per group of
-statevector.GROUP_SIZE qubits, one gather for the entangler), so 100 % is not reachable.
+bounded below by floor = 2 * L * (state bytes) / (memory bandwidth). The bandwidth is the
+STREAM triad a = b + s * c on large float32 tensors (torch.add with alpha, bytes moved
+= 3 * 4 * N, best of --repeats). One forward step of the engine (default circuit: RY
+encoding fused into one RX-RY-RZ block, CNOT ring; complex64, no autograd) is timed at
+each n, and the achieved fraction floor / step time is reported for the circuit alone
+and for circuit plus X/Y/Z readouts (the acceptance number of issue 5 is the first).
 
-    python benchmarks/bandwidth_floor.py [--qubits 10 12 14 16] [--batch 32] [--device cuda] [--csv FILE]
+The second table says where the step's time goes and what bounds it from below:
+  gates      building the Kronecker blocks from the angles (tiny tensors: per-op
+             overhead, the same at every n),
+  layer      the fused rotation layer (one batched matmul per group of
+             statevector.GROUP_SIZE qubits), entangler (one gather), readout,
+  tiny step  a whole step at n = 2: the dispatch cost of the step's operations with no
+             data to speak of,
+  cache      the triad again on arrays of the state's size: the bandwidth a state that
+             fits in the caches actually sees (the DRAM triad underestimates it),
+  compute    the layer's complex multiply-adds (2**g per amplitude per group of g
+             qubits, 8 flops each) at the rate of one large complex64 matmul: the step
+             cannot beat this either, and on a CPU it sits far above the bandwidth floor,
+  best       floor / max(floor, compute, tiny step): the fraction this engine could
+             reach if every pass ran at the machine's GEMM rate with no overhead.
+
+    python benchmarks/bandwidth_floor.py [--qubits 10 12 14 16] [--batch 32] [--device cuda] [--threads 1 --cpu-time] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -28,36 +41,101 @@ from _common import add_device_option, resolve_device, timed  # noqa: E402
 from qrnn import atomic  # noqa: E402
 from qrnn.quantum.circuit import EngineStep, StepCircuit  # noqa: E402
 from qrnn.quantum.readout import pauli_expectations  # noqa: E402
-from qrnn.quantum.statevector import zero_state  # noqa: E402
+from qrnn.quantum.statevector import GROUP_SIZE, _blocks, _groups, apply_single_qubit_layer, zero_state  # noqa: E402
 
 
-def triad_bandwidth(elements: int, repeats: int, device: torch.device) -> float:
-    """Best bytes/s of a = b + s * c over ``repeats`` runs."""
+def best_seconds(functions: dict, repeats: int, device: torch.device) -> dict:
+    """Best seconds of each function over ``repeats`` interleaved rounds, so that a load
+    burst on a shared machine hits all of them alike."""
+    for function in functions.values():  # warm-up: page faults, first-call allocations
+        function()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            times[name].append(timed(function, device))
+    return {name: min(values) for name, values in times.items()}
+
+
+def triad(elements: int, device: torch.device):
+    """(a = b + s * c on float32 arrays of ``elements``, its bytes moved)."""
     b = torch.rand(elements, device=device)
     c = torch.rand(elements, device=device)
     a = torch.empty_like(b)
-    torch.add(b, c, alpha=3.0, out=a)  # warm-up: page faults
-    best = min(timed(lambda: torch.add(b, c, alpha=3.0, out=a), device) for _ in range(repeats))
-    return 3 * 4 * elements / best
+    return (lambda: torch.add(b, c, alpha=3.0, out=a)), 3 * 4 * elements
 
 
-def step_seconds(n_qubits: int, batch: int, layers: int, readouts: bool, repeats: int, device: torch.device) -> float:
-    """Best time of one forward step (random angles) over ``repeats`` runs."""
-    step = EngineStep(StepCircuit(n_qubits, layers, ("rx", "ry", "rz"), "cnot_ring", has_encoding=True))
-    generator = torch.Generator().manual_seed(0)
-    encoding = (torch.rand(batch, n_qubits, generator=generator) * 2 * math.pi).to(device)
-    variational = (torch.rand(batch, layers, n_qubits, 3, generator=generator) * 2 * math.pi).to(device)
-    state = zero_state(batch, n_qubits, torch.complex64, device)
+def complex_gemm(device: torch.device, size: int = 512):
+    """(a (size x size) @ (size x size) complex64 matmul, its flops: 8 per multiply-add)."""
+    a = torch.randn(size, size, dtype=torch.complex64, device=device)
+    b = torch.randn(size, size, dtype=torch.complex64, device=device)
+    return (lambda: a @ b), 8 * size**3
+
+
+def layer_flops(n_qubits: int, batch: int, layers: int) -> int:
+    """Real flops of L fused layers: 2**g complex multiply-adds per amplitude per group of g."""
+    return 8 * layers * batch * 2**n_qubits * sum(2**size for _, size in _groups(n_qubits, GROUP_SIZE))
+
+
+class Step:
+    """One forward step of the default circuit at random angles, and its parts."""
+
+    def __init__(self, n_qubits: int, batch: int, layers: int, device: torch.device):
+        self.step = EngineStep(StepCircuit(n_qubits, layers, ("rx", "ry", "rz"), "cnot_ring", has_encoding=True))
+        generator = torch.Generator().manual_seed(0)
+        self.encoding = (torch.rand(batch, n_qubits, generator=generator) * 2 * math.pi).to(device)
+        self.variational = (torch.rand(batch, layers, n_qubits, 3, generator=generator) * 2 * math.pi).to(device)
+        with torch.no_grad():  # a generic state
+            self.state = self.step(zero_state(batch, n_qubits, torch.complex64, device), self.encoding, self.variational)
+            self.gates = self.step._layer_gates(batch, self.encoding, self.variational)
+
+    def run(self, readouts: bool = False):
+        out = self.step(self.state, self.encoding, self.variational)
+        return pauli_expectations(out) if readouts else out
+
+    def build_gates(self):
+        return [_blocks(gates, GROUP_SIZE, torch.complex64) for gates in self.step._layer_gates(self.state.shape[0], self.encoding, self.variational)]
+
+    def layers(self):
+        return [apply_single_qubit_layer(self.state, gates) for gates in self.gates]
+
+    def entangler(self):
+        return self.step.entangler(self.state)
+
+    def readout(self):
+        return pauli_expectations(self.state)
+
+
+def measure(n_qubits: int, args, device: torch.device) -> dict:
+    """Everything for one n, timed in interleaved rounds with the DRAM triad and the GEMM."""
+    state_bytes = args.batch * 2**n_qubits * 8
+    step = Step(n_qubits, args.batch, args.layers, device)
+    tiny = Step(2, args.batch, args.layers, device)
+    dram, dram_bytes = triad(args.triad_mib * 2**20 // 4, device)
+    cache, cache_bytes = triad(state_bytes // 4, device)
+    gemm, gemm_flops = complex_gemm(device)
     with torch.no_grad():
-        state = step(state, encoding, variational)  # a generic state, and the warm-up
-
-        def run():
-            out = step(state, encoding, variational)
-            if readouts:
-                pauli_expectations(out)
-
-        run()
-        return min(timed(run, device) for _ in range(repeats))
+        seconds = best_seconds(
+            {"dram": dram, "cache": cache, "gemm": gemm, "step": step.run, "step_readout": lambda: step.run(readouts=True),
+             "gates": step.build_gates, "layer": step.layers, "entangler": step.entangler, "readout": step.readout, "tiny_step": tiny.run},
+            args.repeats, device,
+        )
+    bandwidth = dram_bytes / seconds["dram"]
+    floor = 2 * args.layers * state_bytes / bandwidth
+    compute = layer_flops(n_qubits, args.batch, args.layers) / (gemm_flops / seconds["gemm"])
+    row = {"n_qubits": n_qubits, "batch": args.batch, "layers": args.layers, "device": str(device), "threads": torch.get_num_threads(),
+           "state_mib": state_bytes / 2**20, "triad_gbs": bandwidth / 1e9, "gemm_gflops": gemm_flops / seconds["gemm"] / 1e9,
+           "floor_ms": floor * 1e3}
+    for name in ("step", "step_readout"):
+        row[f"{name}_ms"] = seconds[name] * 1e3
+        row[f"{name}_gbs"] = 2 * args.layers * state_bytes / seconds[name] / 1e9
+        row[f"{name}_fraction"] = floor / seconds[name]
+    for name in ("gates", "layer", "entangler", "readout", "tiny_step"):
+        row[f"{name}_ms"] = seconds[name] * 1e3
+    row["cache_triad_gbs"] = cache_bytes / seconds["cache"] / 1e9
+    row["step_cache_fraction"] = 2 * args.layers * state_bytes / (cache_bytes / seconds["cache"]) / seconds["step"]
+    row["compute_floor_ms"] = compute * 1e3
+    row["best_fraction"] = floor / max(floor, compute, seconds["tiny_step"])
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,25 +148,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=Path("results/benchmarks/bandwidth_floor.csv"))
     add_device_option(parser)
     args = parser.parse_args(argv)
-    device = resolve_device(parser, args.device, args.threads)
+    device = resolve_device(parser, args.device, args.threads, args.cpu_time)
 
-    bandwidth = triad_bandwidth(args.triad_mib * 2**20 // 4, args.repeats, device)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}; triad bandwidth {bandwidth / 1e9:.1f} GB/s")
-    print(f"B={args.batch}, L={args.layers}, complex64; achieved = 2 * L * state bytes / step time")
-    print(f"{'n':>3} {'state [MiB]':>12} {'step [ms]':>10} {'GB/s':>7} {'fraction':>9} {'+readout [ms]':>14} {'GB/s':>7} {'fraction':>9}")
-    rows = []
-    for n_qubits in args.qubits:
-        state_bytes = args.batch * 2**n_qubits * 8
-        floor_bytes = 2 * args.layers * state_bytes
-        row = {"n_qubits": n_qubits, "batch": args.batch, "layers": args.layers, "device": str(device), "state_mib": state_bytes / 2**20, "triad_gbs": bandwidth / 1e9}
-        for name, readouts in (("step", False), ("step_readout", True)):
-            seconds = step_seconds(n_qubits, args.batch, args.layers, readouts, args.repeats, device)
-            row[f"{name}_ms"] = seconds * 1e3
-            row[f"{name}_gbs"] = floor_bytes / seconds / 1e9
-            row[f"{name}_fraction"] = floor_bytes / seconds / bandwidth
-        rows.append(row)
-        print(f"{n_qubits:>3} {row['state_mib']:>12.1f} {row['step_ms']:>10.2f} {row['step_gbs']:>7.1f} {row['step_fraction']:>8.0%} "
-              f"{row['step_readout_ms']:>14.2f} {row['step_readout_gbs']:>7.1f} {row['step_readout_fraction']:>8.0%}", flush=True)
+    clock = "CPU time of this thread" if args.cpu_time else "wall clock"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, {clock}; B={args.batch}, L={args.layers}, complex64")
+    print("floor = 2 * L * state bytes / DRAM triad (measured alongside each n), fraction = floor / time")
+    rows = [measure(n_qubits, args, device) for n_qubits in args.qubits]
+    print(f"{'n':>3} {'state [MiB]':>12} {'triad GB/s':>11} {'floor [ms]':>11} {'step [ms]':>10} {'fraction':>9} {'+readout [ms]':>14} {'fraction':>9}")
+    for row in rows:
+        print(f"{row['n_qubits']:>3} {row['state_mib']:>12.2f} {row['triad_gbs']:>11.1f} {row['floor_ms']:>11.3f} {row['step_ms']:>10.3f} {row['step_fraction']:>8.1%} "
+              f"{row['step_readout_ms']:>14.3f} {row['step_readout_fraction']:>8.1%}")
+    print("where the step's time goes (ms) and what bounds it (see --help):")
+    print(f"{'n':>3} {'gates':>7} {'layer':>7} {'entangle':>9} {'readout':>8} {'tiny step':>10} {'cache GB/s':>11} "
+          f"{'vs cache':>9} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
+    for row in rows:
+        print(f"{row['n_qubits']:>3} {row['gates_ms']:>7.3f} {row['layer_ms']:>7.3f} {row['entangler_ms']:>9.3f} {row['readout_ms']:>8.3f} "
+              f"{row['tiny_step_ms']:>10.3f} {row['cache_triad_gbs']:>11.1f} {row['step_cache_fraction']:>8.1%} "
+              f"{row['gemm_gflops']:>13.1f} {row['compute_floor_ms']:>13.3f} {row['best_fraction']:>5.0%}")
     atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0
 

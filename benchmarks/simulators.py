@@ -10,9 +10,11 @@ that starts from the previous state (qml.StatePrep, broadcast over the batch) an
 the new state plus the 3n expectation values. Before timing, each simulator's readouts
 over the T steps are checked against the engine's (max |difference| < --tolerance).
 Backends are timed interleaved in one process, so machine load affects them alike; the
-ratios are the result.
+ratios are the result. On a machine shared with other jobs, --threads 1 --cpu-time counts
+only the CPU time of the one working thread (set OMP_NUM_THREADS=1 as well, so that no
+library starts threads of its own outside that clock).
 
-    python benchmarks/simulators.py [--qubits 4 6 8 10 12 14] [--repeats 3] [--device cuda] [--csv FILE]
+    python benchmarks/simulators.py [--qubits 4 6 8 10 12 14] [--repeats 3] [--device cuda] [--threads 1 --cpu-time] [--csv FILE]
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=Path("results/benchmarks/simulators.csv"), help="CSV file for the table")
     add_device_option(parser)
     args = parser.parse_args(argv)
-    device = resolve_device(parser, args.device, args.threads)
+    device = resolve_device(parser, args.device, args.threads, args.cpu_time)
     backends = ["engine"] + [b for b in args.backends if b != "engine"]
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, B={args.batch}, T={args.steps}, L=1, complex64, autograd")

@@ -67,16 +67,18 @@ class EngineStep:
         follows it).
         """
         self.circuit.check_angles(encoding, variational)
-        pending = rotation_matrices("ry", encoding, GATE_DTYPE) if encoding is not None else None
+        if self.circuit.n_layers == 0:
+            return [] if encoding is None else [rotation_matrices("ry", encoding, GATE_DTYPE)]
         layers = []
         for layer in range(self.circuit.n_layers):
-            gates = compose_rotations(self.circuit.rotations, variational[:, layer], GATE_DTYPE)
-            if pending is not None:  # fuse the encoding layer into the first block's rotations
-                gates = gates @ pending
-                pending = None
-            layers.append(gates.expand(batch, -1, -1, -1))
-        if pending is not None:
-            layers.append(pending)
+            kinds, angles = self.circuit.rotations, variational[:, layer]
+            if layer == 0 and encoding is not None:
+                # The encoding RY is the first rotation of the first block: one set of
+                # gate-building operations instead of two and a product (they cost
+                # per-op overhead, not arithmetic).
+                kinds = ("ry", *kinds)
+                angles = torch.cat([encoding[..., None], angles.expand(batch, -1, -1)], dim=-1)
+            layers.append(compose_rotations(kinds, angles, GATE_DTYPE).expand(batch, -1, -1, -1))
         return layers
 
     def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
