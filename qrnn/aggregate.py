@@ -8,7 +8,6 @@ learning curves of every run in long format (for DVC plots and the figures).
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from qrnn import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.result_files import read_result_json
 from qrnn.stats import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
@@ -35,25 +35,16 @@ class RunResult:
         return self.evaluation["model"], self.evaluation["variant"]
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise QrnnError(f"missing result file {path}")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
-
-
 def read_run(folder: str | Path, task: str) -> RunResult:
     folder = Path(folder)
-    evaluation = _read_json(folder / "evaluation.json")
+    evaluation = read_result_json(folder / "evaluation.json")
     if evaluation["task"] != task:
         raise QrnnError(f"{folder / 'evaluation.json'} is a result of task {evaluation['task']!r}, not {task!r}")
     if not (folder / "history.csv").is_file():
         raise QrnnError(f"missing result file {folder / 'history.csv'}")
     with (folder / "history.csv").open(newline="") as handle:
         history = list(csv.DictReader(handle))
-    return RunResult(folder, evaluation, _read_json(folder / "metrics.json"), history)
+    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json"), history)
 
 
 def collect(run_dirs: list[str | Path], task: str) -> list[RunResult]:

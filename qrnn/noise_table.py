@@ -16,7 +16,6 @@ with a noise evaluation gets a table.
 from __future__ import annotations
 
 import csv
-import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 from qrnn.errors import QrnnError
 from qrnn.provenance import cell_provenance
+from qrnn.result_files import read_result_json
 from qrnn.stats import compare_groups, holm, mean_and_confidence_interval
 
 ALPHA = 0.05
@@ -54,15 +54,6 @@ def point_label(sweep: str, value: float) -> str:
     return IDEAL if sweep == IDEAL else f"{sweep}={value:g}"
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise QrnnError(f"missing result file {path}")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
-
-
 def _number(path: Path, line: int, column: str, text: str | None) -> float:
     try:
         return float(text)
@@ -76,7 +67,7 @@ def read_noise_result(csv_path: str | Path, run_folder: str | Path) -> NoiseResu
     csv_path, run_folder = Path(csv_path), Path(run_folder)
     if not csv_path.is_file():
         raise QrnnError(f"missing noise result file {csv_path}")
-    info = _read_json(csv_path.with_suffix(".json"))
+    info = read_result_json(csv_path.with_suffix(".json"))
     for key in ("task", "variant", "seed", "metric_names", "units", "config_hash", "data_sha256"):
         if key not in info:
             raise QrnnError(f"{csv_path.with_suffix('.json')} has no key {key!r}; is it written by `qrnn evaluate-noise`?")
@@ -108,7 +99,7 @@ def read_noise_result(csv_path: str | Path, run_folder: str | Path) -> NoiseResu
         points[label] = parsed
     if IDEAL not in points:
         raise QrnnError(f"{csv_path} has no '{IDEAL}' row to compare the noisy points with")
-    run_metrics = _read_json(run_folder / "metrics.json")
+    run_metrics = read_result_json(run_folder / "metrics.json")
     if run_metrics.get("config_hash") != info["config_hash"]:
         raise QrnnError(
             f"{csv_path} was evaluated on a run with config hash {info['config_hash']}, but {run_folder / 'metrics.json'} "
@@ -132,14 +123,14 @@ def read_noise_results(noise_csvs: list[str | Path], run_dirs: list[str | Path])
         raise QrnnError("no noise result files given")
     runs: dict[tuple[str, str, int], Path] = {}
     for folder in map(Path, run_dirs):
-        metrics = _read_json(folder / "metrics.json")
+        metrics = read_result_json(folder / "metrics.json")
         missing = [key for key in ("task", "variant", "seed") if key not in metrics]
         if missing:
             raise QrnnError(f"{folder / 'metrics.json'} has no key {missing[0]!r}; is {folder} a run folder of `qrnn train`?")
         runs[(metrics["task"], metrics["variant"], int(metrics["seed"]))] = folder
     results = []
     for path in map(Path, noise_csvs):
-        info = _read_json(path.with_suffix(".json")) if path.with_suffix(".json").is_file() else None
+        info = read_result_json(path.with_suffix(".json")) if path.with_suffix(".json").is_file() else None
         if info is None:
             raise QrnnError(f"missing result file {path.with_suffix('.json')} (written next to {path} by `qrnn evaluate-noise`)")
         key = (info.get("task"), info.get("variant"), int(info.get("seed", -1)))

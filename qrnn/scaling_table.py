@@ -16,21 +16,12 @@ from typing import Any
 from qrnn import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.result_files import read_result_json
 from qrnn.scaling import parse_name
 from qrnn.stats import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
 KEY_COLUMNS = ["task", "n_qubits", "n_layers", "model", "matching", "variant"]
-
-
-def _read(folder: Path, name: str) -> dict[str, Any]:
-    path = folder / name
-    if not path.is_file():
-        raise QrnnError(f"missing result file {path}")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
 
 
 def scaling_rows(run_dirs: list[str | Path]) -> list[dict[str, Any]]:
@@ -39,7 +30,7 @@ def scaling_rows(run_dirs: list[str | Path]) -> list[dict[str, Any]]:
         raise QrnnError("no run folders given")
     groups: dict[tuple, list[tuple[dict, dict]]] = {}
     for folder in map(Path, run_dirs):
-        evaluation, config = _read(folder, "evaluation.json"), _read(folder, "config.json")
+        evaluation, config = read_result_json(folder / "evaluation.json"), read_result_json(folder / "config.json")
         parsed = parse_name(evaluation["variant"])
         if parsed is None:
             raise QrnnError(f"{folder}: variant {evaluation['variant']!r} is no scaling point (n<qubits>_l<depth>[_params|_width])")

@@ -16,6 +16,7 @@ from qrnn.aggregate import RunResult, collect, read_run
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.provenance import cell_provenance, run_record, write_provenance
+from qrnn.result_files import read_result_json
 from qrnn.stats import compare_groups, holm, seeds_for_power, summarise
 
 ALPHA = 0.05
@@ -217,14 +218,9 @@ def ablation_table(results_by_task: dict[str, list[RunResult]], seed: int = 0) -
 
 def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:
     """Run folders of any tasks, grouped by the task their evaluation.json names."""
-    import json
-
     by_task: dict[str, list[Path]] = {}
     for folder in map(Path, run_dirs):
-        path = folder / "evaluation.json"
-        if not path.is_file():
-            raise QrnnError(f"missing result file {path}")
-        by_task.setdefault(json.loads(path.read_text())["task"], []).append(folder)
+        by_task.setdefault(read_result_json(folder / "evaluation.json")["task"], []).append(folder)
     return {task: collect(folders, task) for task, folders in by_task.items()}
 
 
