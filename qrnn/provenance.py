@@ -10,6 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from qrnn.quantum.native import build
+
 DISTRIBUTIONS = ("torch", "numpy", "qiskit", "torchquantum-ng", "qrnn")
 
 
@@ -20,6 +22,9 @@ def library_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    # Which code computed the engine's CPU states: the C kernels (and how they were built)
+    # or the PyTorch path; the two agree to rounding, not bit for bit.
+    versions["engine_kernels"] = build.description()
     return versions
 
 

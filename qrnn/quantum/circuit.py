@@ -2,8 +2,10 @@
 
 U(theta_t) = prod_l [E . R_l(theta_l)] . RY(theta_enc), where R_l applies the configured
 rotations (e.g. RX, RY, RZ) to every qubit and E is the entangler. The same description
-drives the fused engine here, the TorchQuantum reference backend and (later) the Qiskit
-export, so all three run the same circuit.
+drives the fused engine here, the TorchQuantum reference backend and the Qiskit export,
+so all three run the same circuit. On CPUs the engine runs a step with the C kernels of
+qrnn/quantum/native (one call for all layers and entanglers) when they are built; the
+PyTorch layers of statevector.py are the fallback, the GPU path and the tests' reference.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import torch
 
 from qrnn.quantum.entanglers import Entangler
 from qrnn.quantum.gates import compose_rotations, rotation_matrices
+from qrnn.quantum.native import kernels
+from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_layers, apply_layers
+from qrnn.quantum.native.functions import compose_rotations as native_compose_rotations
 from qrnn.quantum.statevector import apply_single_qubit_layer
 
 # Gate matrices are built in double precision whatever the state's precision: they are
@@ -81,8 +86,27 @@ class EngineStep:
             layers.append(compose_rotations(kinds, angles, GATE_DTYPE).expand(batch, -1, -1, -1))
         return layers
 
+    def _kernel_gates(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """Every layer's gates, (batch, L, n, 2, 2) complex128, from one C call: the encoding
+        RY is the first rotation of layer 0, and RY(0) (the identity) that of the others."""
+        if self.circuit.n_layers == 0:
+            return native_compose_rotations(("ry",), encoding[:, None, :, None])
+        angles, kinds = variational.expand(batch, -1, -1, -1), self.circuit.rotations
+        if encoding is not None:
+            column = encoding[:, None, :, None]
+            if self.circuit.n_layers > 1:
+                column = torch.cat([column, column.new_zeros(batch, self.circuit.n_layers - 1, self.circuit.n_qubits, 1)], dim=1)
+            angles, kinds = torch.cat([column, angles], dim=-1), ("ry", *kinds)
+        return native_compose_rotations(kinds, angles)
+
     def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
         """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
+        self.circuit.check_angles(encoding, variational)
+        if encoding is None and variational is None:
+            return state
+        if kernels.usable(state):
+            gates = self._kernel_gates(state.shape[0], encoding, variational)
+            return apply_layers(state, gates.to(state.dtype), self._kernel_tables(state))
         for gates in self._layer_gates(state.shape[0], encoding, variational):
             state = apply_single_qubit_layer(state, gates)
             if self.circuit.n_layers > 0:
@@ -92,8 +116,22 @@ class EngineStep:
     def inverse(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
         """U(angles)^dagger state: undo the step (entangler first, then the rotation layers
         conjugate-transposed, last block first)."""
+        self.circuit.check_angles(encoding, variational)
+        if encoding is None and variational is None:
+            return state
+        differentiable = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational))
+        if kernels.usable(state) and not differentiable:
+            with torch.no_grad():
+                gates = self._kernel_gates(state.shape[0], encoding, variational)
+            return apply_inverse_layers(state, gates, self._kernel_tables(state))
         for gates in reversed(self._layer_gates(state.shape[0], encoding, variational)):
             if self.circuit.n_layers > 0:
                 state = self.entangler.inverse(state)
             state = apply_single_qubit_layer(state, gates.mH)
         return state
+
+    def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
+        """The entangler after every layer, or none when the step is the encoding layer alone."""
+        if self.circuit.n_layers == 0:
+            return EntanglerTables()
+        return self.entangler.kernel_tables(state.device, kernels.REAL[state.dtype])

@@ -13,6 +13,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from qrnn.quantum.native.functions import EntanglerTables
+
 ENTANGLERS = ("cnot_ring", "cnot_chain", "cz_ring", "none")
 
 
@@ -106,6 +108,19 @@ class Entangler:
 
     def __call__(self, state: torch.Tensor) -> torch.Tensor:
         return self._apply(state, inverse=False)
+
+    def kernel_tables(self, device: torch.device, real_dtype: torch.dtype) -> EntanglerTables:
+        """The pattern as the C kernels take it: permutation and inverse, or signs (real_dtype)."""
+        key = (device, real_dtype, "kernel")
+        if key not in self._cache:
+            if not self.pairs:
+                tables = EntanglerTables()
+            elif self.kind.startswith("cnot"):
+                tables = EntanglerTables(self._table(device, real_dtype, False), self._table(device, real_dtype, True))
+            else:
+                tables = EntanglerTables(sign=torch.as_tensor(_cz_signs(self.pairs, self.n_qubits), device=device, dtype=real_dtype))
+            self._cache[key] = tables
+        return self._cache[key]
 
     def inverse(self, state: torch.Tensor) -> torch.Tensor:
         """Undo the pattern."""

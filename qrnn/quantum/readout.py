@@ -14,7 +14,10 @@ product of the two halves, then sums, per qubit, plus a probability pass for Z) 
 cost 1.3-2x as much forward and 1.5-2x forward+backward at n = 8..12 (B = 32, complex64,
 one CPU thread; about even at n = 14, where the blocks' 16 multiply-adds per amplitude
 start to count).
-The backward pass is written out: for a real loss L,
+On CPUs the C kernels (qrnn/quantum/native) compute the same values as per-qubit reduced
+density matrices, 2 multiply-adds per amplitude per qubit in one pass over each state,
+and are used whenever they are built; this PyTorch path is their reference and runs on
+GPUs. The backward pass is written out: for a real loss L,
     dL/dpsi = 2 sum_k (g^X_k X_k + g^Y_k Y_k + g^Z_k Z_k) psi
 (PyTorch's convention for complex inputs); the terms of one block form one 2**size x
 2**size matrix per batch element, applied with one batched product per block and
@@ -26,6 +29,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import torch
+
+from qrnn.quantum.native import kernels
+from qrnn.quantum.native.functions import Expectations
 
 PAULIS = ("x", "y", "z")
 
@@ -170,7 +176,10 @@ def pauli_expectations(
         raise ValueError(f"unknown Pauli {unknown[0]!r} (known: x, y, z)")
     if qubits is not None and any(not 0 <= k < n_qubits for k in qubits):
         raise ValueError(f"qubits {tuple(qubits)} out of range for {n_qubits} qubits")
-    values = _Expectations.apply(state.contiguous())  # (batch, 3, n)
+    if kernels.usable(state):
+        values = Expectations.apply(state)  # (batch, 3, n)
+    else:
+        values = _Expectations.apply(state.contiguous())
     if tuple(paulis) != PAULIS:
         values = values[:, [PAULIS.index(p) for p in paulis]]
     if qubits is not None and tuple(qubits) != tuple(range(n_qubits)):

@@ -1,0 +1,91 @@
+/* CPU kernels of the state-vector engine: a whole step's single-qubit layers and
+ * entanglers, their backward pass, and the Pauli readouts, for batches of states.
+ *
+ * qrnn/quantum/native.py compiles this file on first use with the machine's C compiler
+ * (-O3 -march=native) and calls it through ctypes; without a compiler the PyTorch path of
+ * qrnn/quantum/statevector.py and readout.py does the same work (and is the reference the
+ * tests compare against). Plain C with GCC/Clang vector extensions: the 64-byte vectors
+ * map to AVX-512, or to two AVX2 or four SSE/NEON registers elsewhere.
+ *
+ * The bodies are written once (common_body.h: vectors, work space, splitting and
+ * interleaving; layers_body.h: a step's layers and their backward; readout_body.h: the
+ * Pauli readouts and their backward) and instantiated for float (complex64 states) and
+ * double (complex128).
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest n the kernels take (their per-qubit tables live on the stack). */
+#define MAX_QUBITS 30
+
+/* Lane masks of FLIP: lane j takes lane j ^ d. */
+#define MASK16_1 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
+#define MASK16_2 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13
+#define MASK16_4 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11
+#define MASK16_8 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7
+#define MASK8_1 1, 0, 3, 2, 5, 4, 7, 6
+#define MASK8_2 2, 3, 0, 1, 6, 7, 4, 5
+#define MASK8_4 4, 5, 6, 7, 0, 1, 2, 3
+
+#if defined(__clang__)
+#define SHUFFLE(x, mask_type, ...) __builtin_shufflevector((x), (x), __VA_ARGS__)
+#else
+#define SHUFFLE(x, mask_type, ...) __builtin_shuffle((x), (mask_type){__VA_ARGS__})
+#endif
+
+/* ---- float: complex64 states ---- */
+typedef float f32_vec_flip __attribute__((vector_size(64)));
+typedef int32_t f32_mask __attribute__((vector_size(64)));
+
+static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
+    switch (d) {
+        case 1: return SHUFFLE(x, f32_mask, MASK16_1);
+        case 2: return SHUFFLE(x, f32_mask, MASK16_2);
+        case 4: return SHUFFLE(x, f32_mask, MASK16_4);
+        default: return SHUFFLE(x, f32_mask, MASK16_8);
+    }
+}
+
+#define REAL float
+#define VL 16
+#define TILE_BITS 11
+#define FLIP(x, d) flip_f32((x), (d))
+#define NAME(x) x##_f32
+#include "common_body.h"
+#include "layers_body.h"
+#include "readout_body.h"
+#undef REAL
+#undef VL
+#undef TILE_BITS
+#undef FLIP
+#undef NAME
+#undef VEC
+#undef WIDE
+#undef WIDEN
+#undef FLUSH
+
+/* ---- double: complex128 states ---- */
+typedef double f64_vec_flip __attribute__((vector_size(64)));
+typedef int64_t f64_mask __attribute__((vector_size(64)));
+
+static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
+    switch (d) {
+        case 1: return SHUFFLE(x, f64_mask, MASK8_1);
+        case 2: return SHUFFLE(x, f64_mask, MASK8_2);
+        default: return SHUFFLE(x, f64_mask, MASK8_4);
+    }
+}
+
+#define REAL double
+#define VL 8
+#define TILE_BITS 10
+#define FLIP(x, d) flip_f64((x), (d))
+#define NAME(x) x##_f64
+#include "common_body.h"
+#include "layers_body.h"
+#include "readout_body.h"
+
+/* Lets the loader check that the library it opened is the one built from this source. */
+int qrnn_kernels_abi(void) { return 1; }

@@ -1,0 +1,209 @@
+"""The C kernels against the PyTorch path (the reference): states, readouts, inverse steps,
+gradients, gate composition, thread splits, and how the kernels are built and chosen.
+
+The sizes cross every code path of the kernels: n < 4 (states shorter than a vector:
+scalar loops), qubits inside a vector (lane shuffles), whole-vector pairs, and n = 12 and
+13, where qubits lie above the tile (2**11 amplitudes in float, 2**10 in double).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from qrnn.quantum.circuit import EngineStep, StepCircuit
+from qrnn.quantum.gates import compose_rotations
+from qrnn.quantum.native import build, kernels
+from qrnn.quantum.native.functions import compose_rotations as kernel_compose_rotations
+from qrnn.quantum.readout import pauli_expectations
+
+pytestmark = pytest.mark.skipif(build.library() is None, reason=f"C kernels unavailable here: {build.description()}")
+
+DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
+# Relative to the largest entry: complex64 sums of 2**n float products, complex128 exact.
+TOLERANCE = {"complex64": 1e-4, "complex128": 1e-11}
+QUBITS = (1, 2, 3, 4, 5, 9, 12, 13)
+CIRCUITS = {
+    "cnot_ring": dict(n_layers=1, entangler="cnot_ring", has_encoding=True),
+    "cz_ring_two_layers": dict(n_layers=2, entangler="cz_ring", has_encoding=True),
+    "cnot_chain_three_layers_no_encoding": dict(n_layers=3, entangler="cnot_chain", has_encoding=False),
+    "no_entangler": dict(n_layers=1, entangler="none", has_encoding=True),
+    "encoding_only": dict(n_layers=0, entangler="cnot_ring", has_encoding=True),
+}
+
+
+@pytest.fixture(autouse=True)
+def _both_engine_paths():
+    """This module compares the two paths itself (overrides tests/quantum/conftest.py)."""
+
+
+def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
+    return float((value - reference).detach().abs().max() / reference.detach().abs().max().clamp_min(1e-300))
+
+
+def random_case(n_qubits: int, circuit: dict, dtype: torch.dtype, batch: int = 3, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    step = EngineStep(StepCircuit(n_qubits, circuit["n_layers"], ("rx", "ry", "rz"), circuit["entangler"], circuit["has_encoding"]))
+    encoding = torch.rand(batch, n_qubits, generator=generator, dtype=torch.float64) * 6 if circuit["has_encoding"] else None
+    # Batch 1: the static-angle ablation broadcasts one set of variational angles.
+    variational = torch.rand(1, circuit["n_layers"], n_qubits, 3, generator=generator, dtype=torch.float64) * 6 if circuit["n_layers"] else None
+    state = torch.randn(batch, 2**n_qubits, generator=generator, dtype=dtype)
+    return step, encoding, variational, state / state.norm(dim=1, keepdim=True)
+
+
+def step_outputs(step, encoding, variational, state, weights):
+    """Two steps with readouts after each, and the gradients of a weighted sum of the readouts."""
+    leaves = [t.clone().requires_grad_() if t is not None else None for t in (state, encoding, variational)]
+    first = step(leaves[0], leaves[1], leaves[2])
+    second = step(first, leaves[1], leaves[2])
+    readouts = torch.cat([pauli_expectations(first), pauli_expectations(second)], dim=1).double()
+    (readouts * weights).sum().backward()
+    with torch.no_grad():
+        undone = step.inverse(second.detach(), encoding, variational)
+    values = {"state": second.detach(), "readouts": readouts.detach(), "inverse": undone}
+    values.update({f"grad_{name}": leaf.grad for name, leaf in zip(("state", "encoding", "variational"), leaves) if leaf is not None})
+    return values
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("circuit", CIRCUITS)
+@pytest.mark.parametrize("n_qubits", QUBITS)
+def test_kernels_equal_the_pytorch_path(n_qubits, circuit, dtype):
+    step, encoding, variational, state = random_case(n_qubits, CIRCUITS[circuit], DTYPES[dtype])
+    weights = torch.randn(state.shape[0], 6 * n_qubits, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    fast = step_outputs(step, encoding, variational, state, weights)
+    with kernels.torch_path():
+        reference = step_outputs(step, encoding, variational, state, weights)
+    assert fast.keys() == reference.keys()
+    for name in reference:
+        assert relative_error(fast[name], reference[name]) < TOLERANCE[dtype], name
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_inverse_step_returns_the_state_before_it(dtype):
+    step, encoding, variational, state = random_case(10, CIRCUITS["cz_ring_two_layers"], DTYPES[dtype])
+    with torch.no_grad():
+        after = step(state, encoding, variational)
+        assert kernels.usable(after)
+        assert relative_error(step.inverse(after, encoding, variational), state) < TOLERANCE[dtype] / 10
+
+
+def test_readouts_of_known_states():
+    """|0..0>: Z = 1; |+>|1>: X_0 = 1, Z_1 = -1; (|0> + i|1>)/sqrt 2 on qubit 0: Y_0 = 1 (n = 2, 5: scalar and vector paths)."""
+    for n in (2, 5):
+        zero = torch.zeros(1, 2**n, dtype=torch.complex64)
+        zero[0, 0] = 1
+        assert torch.equal(pauli_expectations(zero).view(3, n), torch.tensor([[0.0] * n, [0.0] * n, [1.0] * n]))
+        plus_one = torch.zeros(1, 2**n, dtype=torch.complex128)
+        plus_one[0, 2 ** (n - 2)] = plus_one[0, 2 ** (n - 1) + 2 ** (n - 2)] = 2**-0.5  # qubit 0 in |+>, qubit 1 in |1>
+        values = pauli_expectations(plus_one).view(3, n)
+        assert values[0, 0] == pytest.approx(1) and values[2, 1] == pytest.approx(-1) and values[2, 0] == pytest.approx(0)
+        circular = torch.zeros(1, 2**n, dtype=torch.complex128)
+        circular[0, 0], circular[0, 2 ** (n - 1)] = 2**-0.5, 1j * 2**-0.5
+        assert pauli_expectations(circular).view(3, n)[1, 0] == pytest.approx(1)
+
+
+@pytest.mark.parametrize("kinds", [("ry",), ("rx", "ry", "rz"), ("ry", "rx", "ry", "rz"), ("rz", "rz", "rx")])
+def test_gate_composition_and_its_gradient_equal_the_pytorch_one(kinds):
+    generator = torch.Generator().manual_seed(2)
+    angles = (torch.rand(4, 6, len(kinds), generator=generator, dtype=torch.float64) * 12 - 6).requires_grad_()
+    weights = torch.randn(4, 6, 2, 2, generator=generator, dtype=torch.complex128)
+    fast = kernel_compose_rotations(kinds, angles)
+    (fast * weights).real.sum().backward()
+    fast_grad, angles.grad = angles.grad, None
+    reference = compose_rotations(kinds, angles, torch.complex128)
+    (reference * weights).real.sum().backward()
+    assert relative_error(fast, reference) < 1e-14
+    assert relative_error(fast_grad, angles.grad) < 1e-13
+
+
+def test_gradcheck_of_gates_readouts_and_layers():
+    """Finite differences in double precision against each function's hand-written backward."""
+    from qrnn.quantum.native.functions import Expectations, Layers, Rotations
+
+    generator = torch.Generator().manual_seed(3)
+    angles = torch.rand(2, 3, 3, generator=generator, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a: Rotations.apply(a, ("rx", "ry", "rz")), (angles,))
+    state = torch.randn(2, 2**5, generator=generator, dtype=torch.complex128, requires_grad=True)
+    assert torch.autograd.gradcheck(Expectations.apply, (state,))
+    # Layers: its backward uses the gates' unitarity, so the gates are unitary (and the
+    # finite differences step around that point).
+    gates = kernel_compose_rotations(("rx", "ry", "rz"), torch.rand(2, 2, 5, 3, generator=generator, dtype=torch.float64)).detach()
+    tables = EngineStep(StepCircuit(5, 2, ("rx",), "cnot_ring", False))._kernel_tables(state)
+    assert torch.autograd.gradcheck(lambda s, g: Layers.apply(s, g, tables), (state, gates.requires_grad_()))
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    step, encoding, variational, state = random_case(12, CIRCUITS["cnot_ring"], torch.complex64, batch=8)
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for count in (1, 3):
+            torch.set_num_threads(count)
+            with torch.no_grad():
+                after = step(state, encoding, variational)
+            results.append((after, pauli_expectations(after)))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(results[0][0], results[1][0]) and torch.equal(results[0][1], results[1][1])
+
+
+def test_states_off_the_cpu_or_of_other_types_take_the_pytorch_path():
+    assert kernels.usable(torch.zeros(2, 8, dtype=torch.complex64))
+    assert not kernels.usable(torch.zeros(2, 8, dtype=torch.float32))
+    assert not kernels.usable(torch.zeros(2, 6, dtype=torch.complex64))  # not a power of two
+    with kernels.torch_path():
+        assert not kernels.usable(torch.zeros(2, 8, dtype=torch.complex64))
+
+
+def run_python(code: str, **environment) -> subprocess.CompletedProcess:
+    env = {**os.environ, **environment}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+
+
+DESCRIBE = "from qrnn.quantum.native import build; print(build.description())"
+
+
+def test_qrnn_kernels_torch_selects_the_pytorch_path():
+    result = run_python(DESCRIBE, QRNN_KERNELS="torch")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "PyTorch (QRNN_KERNELS=torch)"
+
+
+def test_an_unknown_qrnn_kernels_value_is_named():
+    result = run_python(DESCRIBE, QRNN_KERNELS="fastest")
+    assert result.returncode != 0
+    assert "QRNN_KERNELS='fastest' is not one of auto, native, torch" in result.stderr
+
+
+def test_without_a_compiler_auto_warns_and_falls_back_and_native_fails(tmp_path):
+    code = (
+        "import torch\nfrom qrnn.quantum.circuit import EngineStep, StepCircuit\n"
+        "step = EngineStep(StepCircuit(3, 1, ('ry',), 'cnot_ring', True))\n"
+        "state = torch.zeros(2, 8, dtype=torch.complex64); state[:, 0] = 1\n"
+        "print(step(state, torch.ones(2, 3), torch.ones(1, 1, 3, 1)).abs().sum().item())\n" + DESCRIBE
+    )
+    missing = {"CC": str(tmp_path / "no-such-compiler"), "QRNN_KERNEL_CACHE": str(tmp_path / "cache")}
+    fallback = run_python(code, QRNN_KERNELS="auto", **missing)
+    assert fallback.returncode == 0, fallback.stderr
+    assert "C state-vector kernels are unavailable" in fallback.stderr and "no-such-compiler" in fallback.stderr
+    assert fallback.stdout.strip().splitlines()[-1] == "PyTorch (C kernels unavailable)"
+    refused = run_python(code, QRNN_KERNELS="native", **missing)
+    assert refused.returncode != 0
+    assert "KernelBuildError" in refused.stderr and "no-such-compiler" in refused.stderr
+    assert not any(Path(tmp_path / "cache").glob("*.so"))  # nothing half built is left
+
+
+def test_a_build_is_cached_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("QRNN_KERNEL_CACHE", str(tmp_path))
+    _, first = build.build()
+    (library_file,) = tmp_path.glob("statevector_kernels-*.so")
+    stamp = library_file.stat().st_mtime_ns
+    _, second = build.build()
+    assert first == second and library_file.stat().st_mtime_ns == stamp
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
