@@ -6,22 +6,23 @@ STREAM triad a = b + s * c on large float32 tensors (torch.add with alpha, bytes
 = 3 * 4 * N, best of --repeats). One forward step of the engine (default circuit: RY
 encoding fused into one RX-RY-RZ block, CNOT ring; complex64, no autograd) is timed at
 each n, and the achieved fraction floor / step time is reported for the circuit alone
-and for circuit plus X/Y/Z readouts (the acceptance number of issue 5 is the first).
+(the acceptance number of issue 5) and for circuit plus X/Y/Z readouts, for the engine
+as it runs here (the C kernels of qrnn/quantum/native when they are built, see
+QRNN_KERNELS) and for its PyTorch path (the GPU path and the kernels' reference), side by
+side in the same rounds.
 
-The second table says where the step's time goes and what bounds it from below:
-  gates      building the Kronecker blocks from the angles (tiny tensors: per-op
-             overhead, the same at every n),
-  layer      the fused rotation layer (one batched matmul per group of
-             statevector.GROUP_SIZE qubits), entangler (one gather), readout,
-  tiny step  a whole step at n = 2: the dispatch cost of the step's operations with no
-             data to speak of,
-  cache      the triad again on arrays of the state's size: the bandwidth a state that
-             fits in the caches actually sees (the DRAM triad underestimates it),
-  compute    the layer's complex multiply-adds (2**g per amplitude per group of g
-             qubits, 8 flops each) at the rate of one large complex64 matmul: the step
-             cannot beat this either, and on a CPU it sits far above the bandwidth floor,
-  best       floor / max(floor, compute, tiny step): the fraction this engine could
-             reach if every pass ran at the machine's GEMM rate with no overhead.
+The second table says where the kernels' step goes and what bounds it from below:
+  angles     gathering the step's angles and their half-angle cosines and sines (a few
+             tensor operations, the same at every n),
+  kernel     the C call that builds the gates and applies the layers and the entangler,
+  memory     that call with no layers: splitting the state into planar arrays and
+             interleaving it back, i.e. reading and writing it once (the kernel's own floor),
+  readout    the X/Y/Z readouts,
+  compute    the layer's arithmetic (2 complex multiply-adds per amplitude per qubit, 8
+             real flops each) at the rate of one large complex64 matmul: the step cannot
+             beat this either, and on a CPU it sits above the bandwidth floor,
+  best       floor / max(floor, compute): the fraction reachable if the arithmetic ran at
+             the machine's GEMM rate and overlapped the memory traffic completely.
 
     python benchmarks/bandwidth_floor.py [--qubits 10 12 14 16] [--batch 32] [--device cuda] [--threads 1 --cpu-time] [--csv FILE]
 """
@@ -40,8 +41,9 @@ from _common import add_device_option, resolve_device, timed  # noqa: E402
 
 from qrnn import atomic  # noqa: E402
 from qrnn.quantum.circuit import EngineStep, StepCircuit  # noqa: E402
+from qrnn.quantum.native import build, kernels  # noqa: E402
 from qrnn.quantum.readout import pauli_expectations  # noqa: E402
-from qrnn.quantum.statevector import GROUP_SIZE, _blocks, _groups, apply_single_qubit_layer, zero_state  # noqa: E402
+from qrnn.quantum.statevector import zero_state  # noqa: E402
 
 
 def best_seconds(functions: dict, repeats: int, device: torch.device) -> dict:
@@ -72,8 +74,8 @@ def complex_gemm(device: torch.device, size: int = 512):
 
 
 def layer_flops(n_qubits: int, batch: int, layers: int) -> int:
-    """Real flops of L fused layers: 2**g complex multiply-adds per amplitude per group of g."""
-    return 8 * layers * batch * 2**n_qubits * sum(2**size for _, size in _groups(n_qubits, GROUP_SIZE))
+    """Real flops of L single-qubit layers: 2 complex multiply-adds (8 flops each) per amplitude per qubit."""
+    return 16 * n_qubits * layers * batch * 2**n_qubits
 
 
 class Step:
@@ -86,20 +88,30 @@ class Step:
         self.variational = (torch.rand(batch, layers, n_qubits, 3, generator=generator) * 2 * math.pi).to(device)
         with torch.no_grad():  # a generic state
             self.state = self.step(zero_state(batch, n_qubits, torch.complex64, device), self.encoding, self.variational)
-            self.gates = self.step._layer_gates(batch, self.encoding, self.variational)
+        self.kernels = kernels.usable(self.state)
+        if self.kernels:
+            angles, self.kinds = self.step._kernel_angles(batch, self.encoding, self.variational)
+            self.phases = kernels.half_angle_phases(angles)
+            self.tables = self.step._kernel_tables(self.state)
 
     def run(self, readouts: bool = False):
         out = self.step(self.state, self.encoding, self.variational)
         return pauli_expectations(out) if readouts else out
 
-    def build_gates(self):
-        return [_blocks(gates, GROUP_SIZE, torch.complex64) for gates in self.step._layer_gates(self.state.shape[0], self.encoding, self.variational)]
+    def run_pytorch_path(self, readouts: bool = False):
+        with kernels.torch_path():
+            return self.run(readouts)
 
-    def layers(self):
-        return [apply_single_qubit_layer(self.state, gates) for gates in self.gates]
+    def angles(self):
+        angles, _ = self.step._kernel_angles(self.state.shape[0], self.encoding, self.variational)
+        return kernels.half_angle_phases(angles)
 
-    def entangler(self):
-        return self.step.entangler(self.state)
+    def kernel(self, phases=None):
+        phases = self.phases if phases is None else phases
+        return kernels.step(self.state, phases, self.kinds, self.tables.index, self.tables.sign, inverse=False)
+
+    def memory_pass(self):
+        return self.kernel(self.phases[:, :0])
 
     def readout(self):
         return pauli_expectations(self.state)
@@ -109,32 +121,30 @@ def measure(n_qubits: int, args, device: torch.device) -> dict:
     """Everything for one n, timed in interleaved rounds with the DRAM triad and the GEMM."""
     state_bytes = args.batch * 2**n_qubits * 8
     step = Step(n_qubits, args.batch, args.layers, device)
-    tiny = Step(2, args.batch, args.layers, device)
     dram, dram_bytes = triad(args.triad_mib * 2**20 // 4, device)
-    cache, cache_bytes = triad(state_bytes // 4, device)
     gemm, gemm_flops = complex_gemm(device)
+    functions = {
+        "dram": dram, "gemm": gemm, "step": step.run, "step_readout": lambda: step.run(readouts=True),
+        "pytorch_step": step.run_pytorch_path, "pytorch_step_readout": lambda: step.run_pytorch_path(readouts=True),
+    }
+    if step.kernels:
+        functions.update({"angles": step.angles, "kernel": step.kernel, "memory": step.memory_pass, "readout": step.readout})
     with torch.no_grad():
-        seconds = best_seconds(
-            {"dram": dram, "cache": cache, "gemm": gemm, "step": step.run, "step_readout": lambda: step.run(readouts=True),
-             "gates": step.build_gates, "layer": step.layers, "entangler": step.entangler, "readout": step.readout, "tiny_step": tiny.run},
-            args.repeats, device,
-        )
+        seconds = best_seconds(functions, args.repeats, device)
     bandwidth = dram_bytes / seconds["dram"]
     floor = 2 * args.layers * state_bytes / bandwidth
     compute = layer_flops(n_qubits, args.batch, args.layers) / (gemm_flops / seconds["gemm"])
     row = {"n_qubits": n_qubits, "batch": args.batch, "layers": args.layers, "device": str(device), "threads": torch.get_num_threads(),
-           "state_mib": state_bytes / 2**20, "triad_gbs": bandwidth / 1e9, "gemm_gflops": gemm_flops / seconds["gemm"] / 1e9,
-           "floor_ms": floor * 1e3}
-    for name in ("step", "step_readout"):
+           "engine": build.description() if step.kernels else "PyTorch", "state_mib": state_bytes / 2**20,
+           "triad_gbs": bandwidth / 1e9, "gemm_gflops": gemm_flops / seconds["gemm"] / 1e9, "floor_ms": floor * 1e3}
+    for name in ("step", "step_readout", "pytorch_step", "pytorch_step_readout"):
         row[f"{name}_ms"] = seconds[name] * 1e3
         row[f"{name}_gbs"] = 2 * args.layers * state_bytes / seconds[name] / 1e9
         row[f"{name}_fraction"] = floor / seconds[name]
-    for name in ("gates", "layer", "entangler", "readout", "tiny_step"):
-        row[f"{name}_ms"] = seconds[name] * 1e3
-    row["cache_triad_gbs"] = cache_bytes / seconds["cache"] / 1e9
-    row["step_cache_fraction"] = 2 * args.layers * state_bytes / (cache_bytes / seconds["cache"]) / seconds["step"]
+    for name in ("angles", "kernel", "memory", "readout"):
+        row[f"{name}_ms"] = seconds[name] * 1e3 if name in seconds else math.nan
     row["compute_floor_ms"] = compute * 1e3
-    row["best_fraction"] = floor / max(floor, compute, seconds["tiny_step"])
+    row["best_fraction"] = floor / max(floor, compute)
     return row
 
 
@@ -152,18 +162,19 @@ def main(argv: list[str] | None = None) -> int:
 
     clock = "CPU time of this thread" if args.cpu_time else "wall clock"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, {clock}; B={args.batch}, L={args.layers}, complex64")
+    print(f"engine here: {build.description() if device.type == 'cpu' else 'PyTorch (CUDA)'}")
     print("floor = 2 * L * state bytes / DRAM triad (measured alongside each n), fraction = floor / time")
     rows = [measure(n_qubits, args, device) for n_qubits in args.qubits]
-    print(f"{'n':>3} {'state [MiB]':>12} {'triad GB/s':>11} {'floor [ms]':>11} {'step [ms]':>10} {'fraction':>9} {'+readout [ms]':>14} {'fraction':>9}")
+    print(f"{'n':>3} {'state [MiB]':>12} {'triad GB/s':>11} {'floor [ms]':>11} {'step [ms]':>10} {'fraction':>9} {'+readout [ms]':>14} "
+          f"{'fraction':>9} {'PyTorch path [ms]':>18} {'fraction':>9} {'+readout [ms]':>14}")
     for row in rows:
-        print(f"{row['n_qubits']:>3} {row['state_mib']:>12.2f} {row['triad_gbs']:>11.1f} {row['floor_ms']:>11.3f} {row['step_ms']:>10.3f} {row['step_fraction']:>8.1%} "
-              f"{row['step_readout_ms']:>14.3f} {row['step_readout_fraction']:>8.1%}")
-    print("where the step's time goes (ms) and what bounds it (see --help):")
-    print(f"{'n':>3} {'gates':>7} {'layer':>7} {'entangle':>9} {'readout':>8} {'tiny step':>10} {'cache GB/s':>11} "
-          f"{'vs cache':>9} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
+        print(f"{row['n_qubits']:>3} {row['state_mib']:>12.2f} {row['triad_gbs']:>11.1f} {row['floor_ms']:>11.3f} {row['step_ms']:>10.3f} "
+              f"{row['step_fraction']:>8.1%} {row['step_readout_ms']:>14.3f} {row['step_readout_fraction']:>8.1%} "
+              f"{row['pytorch_step_ms']:>18.3f} {row['pytorch_step_fraction']:>8.1%} {row['pytorch_step_readout_ms']:>14.3f}")
+    print("where the kernels' step goes (ms) and what bounds it (see --help):")
+    print(f"{'n':>3} {'angles':>7} {'kernel':>7} {'memory':>7} {'readout':>8} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
     for row in rows:
-        print(f"{row['n_qubits']:>3} {row['gates_ms']:>7.3f} {row['layer_ms']:>7.3f} {row['entangler_ms']:>9.3f} {row['readout_ms']:>8.3f} "
-              f"{row['tiny_step_ms']:>10.3f} {row['cache_triad_gbs']:>11.1f} {row['step_cache_fraction']:>8.1%} "
+        print(f"{row['n_qubits']:>3} {row['angles_ms']:>7.3f} {row['kernel_ms']:>7.3f} {row['memory_ms']:>7.3f} {row['readout_ms']:>8.3f} "
               f"{row['gemm_gflops']:>13.1f} {row['compute_floor_ms']:>13.3f} {row['best_fraction']:>5.0%}")
     atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0

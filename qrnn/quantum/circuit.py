@@ -17,8 +17,7 @@ import torch
 from qrnn.quantum.entanglers import Entangler
 from qrnn.quantum.gates import compose_rotations, rotation_matrices
 from qrnn.quantum.native import kernels
-from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_layers, apply_layers
-from qrnn.quantum.native.functions import compose_rotations as native_compose_rotations
+from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_step, apply_step
 from qrnn.quantum.statevector import apply_single_qubit_layer
 
 # Gate matrices are built in double precision whatever the state's precision: they are
@@ -86,18 +85,18 @@ class EngineStep:
             layers.append(compose_rotations(kinds, angles, GATE_DTYPE).expand(batch, -1, -1, -1))
         return layers
 
-    def _kernel_gates(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
-        """Every layer's gates, (batch, L, n, 2, 2) complex128, from one C call: the encoding
-        RY is the first rotation of layer 0, and RY(0) (the identity) that of the others."""
+    def _kernel_angles(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """Every layer's angles for the C kernels, (batch, L, n, R) with their rotation kinds:
+        the encoding RY is the first rotation of layer 0, and RY(0) (the identity) that of the others."""
         if self.circuit.n_layers == 0:
-            return native_compose_rotations(("ry",), encoding[:, None, :, None])
+            return encoding[:, None, :, None], ("ry",)
         angles, kinds = variational.expand(batch, -1, -1, -1), self.circuit.rotations
         if encoding is not None:
             column = encoding[:, None, :, None]
             if self.circuit.n_layers > 1:
                 column = torch.cat([column, column.new_zeros(batch, self.circuit.n_layers - 1, self.circuit.n_qubits, 1)], dim=1)
             angles, kinds = torch.cat([column, angles], dim=-1), ("ry", *kinds)
-        return native_compose_rotations(kinds, angles)
+        return angles, tuple(kinds)
 
     def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
         """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
@@ -105,8 +104,8 @@ class EngineStep:
         if encoding is None and variational is None:
             return state
         if kernels.usable(state):
-            gates = self._kernel_gates(state.shape[0], encoding, variational)
-            return apply_layers(state, gates.to(state.dtype), self._kernel_tables(state))
+            angles, kinds = self._kernel_angles(state.shape[0], encoding, variational)
+            return apply_step(state, angles, kinds, self._kernel_tables(state))
         for gates in self._layer_gates(state.shape[0], encoding, variational):
             state = apply_single_qubit_layer(state, gates)
             if self.circuit.n_layers > 0:
@@ -121,9 +120,8 @@ class EngineStep:
             return state
         differentiable = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational))
         if kernels.usable(state) and not differentiable:
-            with torch.no_grad():
-                gates = self._kernel_gates(state.shape[0], encoding, variational)
-            return apply_inverse_layers(state, gates, self._kernel_tables(state))
+            angles, kinds = self._kernel_angles(state.shape[0], encoding, variational)
+            return apply_inverse_step(state, angles, kinds, self._kernel_tables(state))
         for gates in reversed(self._layer_gates(state.shape[0], encoding, variational)):
             if self.circuit.n_layers > 0:
                 state = self.entangler.inverse(state)

@@ -64,6 +64,18 @@ def _permute(state: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
     return torch.gather(state, 1, source.expand(state.shape[0], -1))
 
 
+def _check_xor_linear(source: np.ndarray) -> None:
+    """The C kernels move whole vectors of amplitudes through a permutation, which needs
+    source[i ^ j] = source[i] ^ source[j] (true of every CNOT pattern: each CNOT is linear
+    over GF(2) on the index bits)."""
+    indices = np.arange(len(source))
+    linear = np.zeros_like(source)
+    for bit in range(len(source).bit_length() - 1):
+        linear ^= ((indices >> bit) & 1) * source[1 << bit]
+    if not np.array_equal(linear, source):
+        raise ValueError("entangler permutation is not XOR-linear in the index bits; the C kernels cannot take it")
+
+
 class _Permutation(torch.autograd.Function):
     """state[:, source] whose gradient is the inverse permutation, a gather again
     (autograd's gradient of a gather is a scatter-add, several times slower)."""
@@ -116,7 +128,10 @@ class Entangler:
             if not self.pairs:
                 tables = EntanglerTables()
             elif self.kind.startswith("cnot"):
-                tables = EntanglerTables(self._table(device, real_dtype, False), self._table(device, real_dtype, True))
+                forward, backward = (self._table(device, real_dtype, inverse) for inverse in (False, True))
+                for table in (forward, backward):
+                    _check_xor_linear(table.cpu().numpy())
+                tables = EntanglerTables(forward, backward)
             else:
                 tables = EntanglerTables(sign=torch.as_tensor(_cz_signs(self.pairs, self.n_qubits), device=device, dtype=real_dtype))
             self._cache[key] = tables

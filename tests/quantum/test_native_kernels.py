@@ -17,9 +17,7 @@ import pytest
 import torch
 
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.gates import compose_rotations
 from qrnn.quantum.native import build, kernels
-from qrnn.quantum.native.functions import compose_rotations as kernel_compose_rotations
 from qrnn.quantum.readout import pauli_expectations
 
 pytestmark = pytest.mark.skipif(build.library() is None, reason=f"C kernels unavailable here: {build.description()}")
@@ -109,33 +107,25 @@ def test_readouts_of_known_states():
 
 
 @pytest.mark.parametrize("kinds", [("ry",), ("rx", "ry", "rz"), ("ry", "rx", "ry", "rz"), ("rz", "rz", "rx")])
-def test_gate_composition_and_its_gradient_equal_the_pytorch_one(kinds):
-    generator = torch.Generator().manual_seed(2)
-    angles = (torch.rand(4, 6, len(kinds), generator=generator, dtype=torch.float64) * 12 - 6).requires_grad_()
-    weights = torch.randn(4, 6, 2, 2, generator=generator, dtype=torch.complex128)
-    fast = kernel_compose_rotations(kinds, angles)
-    (fast * weights).real.sum().backward()
-    fast_grad, angles.grad = angles.grad, None
-    reference = compose_rotations(kinds, angles, torch.complex128)
-    (reference * weights).real.sum().backward()
-    assert relative_error(fast, reference) < 1e-14
-    assert relative_error(fast_grad, angles.grad) < 1e-13
-
-
-def test_gradcheck_of_gates_readouts_and_layers():
-    """Finite differences in double precision against each function's hand-written backward."""
-    from qrnn.quantum.native.functions import Expectations, Layers, Rotations
+def test_gradcheck_of_the_step_and_the_readouts(kinds):
+    """Finite differences in double precision against the hand-written backwards (the
+    step's through its angles and its input state, over two layers and a CNOT ring)."""
+    from qrnn.quantum.native.functions import Expectations, Step
 
     generator = torch.Generator().manual_seed(3)
-    angles = torch.rand(2, 3, 3, generator=generator, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda a: Rotations.apply(a, ("rx", "ry", "rz")), (angles,))
-    state = torch.randn(2, 2**5, generator=generator, dtype=torch.complex128, requires_grad=True)
+    n_qubits = 5
+    state = torch.randn(2, 2**n_qubits, generator=generator, dtype=torch.complex128)
+    state = (state / state.norm(dim=1, keepdim=True)).requires_grad_()
+    angles = (torch.rand(2, 2, n_qubits, len(kinds), generator=generator, dtype=torch.float64) * 6).requires_grad_()
+    tables = EngineStep(StepCircuit(n_qubits, 2, kinds, "cnot_ring", False))._kernel_tables(state)
+    assert torch.autograd.gradcheck(lambda s, a: Step.apply(s, a, kinds, tables), (state, angles))
     assert torch.autograd.gradcheck(Expectations.apply, (state,))
-    # Layers: its backward uses the gates' unitarity, so the gates are unitary (and the
-    # finite differences step around that point).
-    gates = kernel_compose_rotations(("rx", "ry", "rz"), torch.rand(2, 2, 5, 3, generator=generator, dtype=torch.float64)).detach()
-    tables = EngineStep(StepCircuit(5, 2, ("rx",), "cnot_ring", False))._kernel_tables(state)
-    assert torch.autograd.gradcheck(lambda s, g: Layers.apply(s, g, tables), (state, gates.requires_grad_()))
+
+
+def test_unknown_rotations_are_refused_by_name():
+    state = torch.zeros(1, 4, dtype=torch.complex64)
+    with pytest.raises(ValueError, match="not \\('rx', 'rw'\\)"):
+        kernels.step(state, torch.zeros(1, 1, 2, 2, 2, dtype=torch.float64), ("rx", "rw"), None, None, False)
 
 
 def test_results_do_not_depend_on_the_thread_count():
@@ -207,3 +197,15 @@ def test_a_build_is_cached_and_reused(tmp_path, monkeypatch):
     _, second = build.build()
     assert first == second and library_file.stat().st_mtime_ns == stamp
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_only_xor_linear_permutations_reach_the_kernels():
+    """The kernels move whole vectors through an entangler's permutation, which holds for
+    XOR-linear index maps (every CNOT pattern); anything else is refused by name."""
+    from qrnn.quantum.entanglers import ENTANGLERS, Entangler, _check_xor_linear
+
+    for kind in ENTANGLERS:
+        for n_qubits in (2, 5, 12):
+            Entangler(kind, n_qubits).kernel_tables(torch.device("cpu"), torch.float32)  # no error
+    with pytest.raises(ValueError, match="not XOR-linear"):
+        _check_xor_linear(__import__("numpy").array([1, 0, 2, 3]))

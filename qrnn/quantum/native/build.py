@@ -30,10 +30,10 @@ from pathlib import Path
 
 SOURCES = tuple(
     Path(__file__).with_name(name)
-    for name in ("statevector_kernels.c", "rotations.c", "common_body.h", "layers_body.h", "readout_body.h")
+    for name in ("statevector_kernels.c", "rotations.c", "rotations.h", "common_body.h", "layers_body.h", "readout_body.h")
 )
 COMPILED = tuple(source for source in SOURCES if source.suffix == ".c")
-ABI = 1
+ABI = 2
 MODES = ("auto", "native", "torch")
 # -fno-math-errno and -fno-trapping-math only drop errno/trap bookkeeping; no -ffast-math:
 # the results must follow IEEE rounding, like the PyTorch path's.
@@ -101,7 +101,7 @@ def _compile(compiler: list[str], flags: tuple[str, ...], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(descriptor)
-    command = [*compiler, *flags, *COMMON_FLAGS, *map(str, COMPILED), "-o", temporary, "-lm"]
+    command = [*compiler, *flags, *COMMON_FLAGS, *map(str, COMPILED), "-o", temporary]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
@@ -115,8 +115,8 @@ def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
     pointer, int64, int32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
     for suffix in ("f32", "f64"):
         signatures = {
-            "qrnn_layers": (pointer, pointer, pointer, int64, int32, int32, pointer, pointer, int32),
-            "qrnn_layers_backward": (pointer, pointer, pointer, int64, int32, int32, pointer, pointer, pointer, pointer),
+            "qrnn_step": (pointer, pointer, pointer, pointer, int32, int64, int32, int32, pointer, pointer, int32),
+            "qrnn_step_backward": (pointer, pointer, pointer, pointer, int32, int64, int32, int32, pointer, pointer, pointer, pointer),
             "qrnn_expectations": (pointer, int64, int32, pointer),
             "qrnn_expectations_backward": (pointer, pointer, int64, int32, pointer),
         }
@@ -124,9 +124,6 @@ def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
             function = getattr(library, f"{name}_{suffix}")
             function.argtypes = arguments
             function.restype = ctypes.c_int
-    library.qrnn_rotations.argtypes = (pointer, int64, pointer, int32, pointer)
-    library.qrnn_rotations_backward.argtypes = (pointer, pointer, int64, pointer, int32, pointer)
-    library.qrnn_rotations.restype = library.qrnn_rotations_backward.restype = ctypes.c_int
     library.qrnn_kernels_abi.restype = ctypes.c_int
     if library.qrnn_kernels_abi() != ABI:
         raise KernelBuildError(f"kernel library reports ABI {library.qrnn_kernels_abi()}, expected {ABI}")

@@ -51,38 +51,94 @@ typedef double NAME(wide) __attribute__((vector_size(VL * sizeof(double))));
 #define WIDE NAME(wide)
 #define WIDEN(x) __builtin_convertvector((x), WIDE)
 
-/* ---- splitting and interleaving, with the entangler folded in ------------------------ */
+/* ---- permutations, splitting and interleaving -------------------------------------------
+ * An entangler's permutation comes as a table, new[i] = old[index[i]], that is XOR-linear
+ * (index[i ^ j] = index[i] ^ index[j]), as every pattern of CNOTs is: then the 16 (8) lanes
+ * of an output vector at v come from index[v] ^ index[lane], i.e. from a few whole source
+ * vectors (one per distinct index[lane] / VL) with their lanes shuffled, instead of one
+ * scalar load per amplitude (measured 0.2 ms of a 1.6 ms step at n = 14, B = 32). */
 
-/* re[i] + i im[i] = sign[i] * x[index[i]] (index and sign optional). */
-static void NAME(split)(const REAL *x, REAL *re, REAL *im, int64_t length, const int64_t *index, const REAL *sign) {
-    if (index) {
-        for (int64_t i = 0; i < length; i++) { int64_t j = index[i]; re[i] = x[2 * j]; im[i] = x[2 * j + 1]; }
-    } else {
-        for (int64_t i = 0; i < length; i++) { re[i] = x[2 * i]; im[i] = x[2 * i + 1]; }
+typedef INT_LANE NAME(lanes) __attribute__((vector_size(VL * sizeof(REAL))));
+#define LANES NAME(lanes)
+
+/* Planar to planar: out[i] = in[index[i]] for an XOR-linear index. */
+static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index) {
+#if RUNTIME_SHUFFLE
+    if (length >= VL) {
+        int64_t blocks[VL];
+        LANES masks[VL], lane = {0};
+        int groups = 0;
+        for (int l = 0; l < VL; l++) {
+            int64_t block = index[l] / VL;
+            int g = 0;
+            while (g < groups && blocks[g] != block) g++;
+            if (g == groups) { blocks[groups] = block; masks[groups] = (LANES){0}; groups++; }
+            masks[g][l] = -1;
+            lane[l] = (INT_LANE)(index[l] % VL);
+        }
+        for (int64_t v = 0; v < length; v += VL) {
+            int64_t origin = index[v], base = origin / VL;
+            LANES shuffle = lane ^ (INT_LANE)(origin % VL);
+            LANES r = {0}, i = {0};
+            for (int g = 0; g < groups; g++) {
+                int64_t source = (base ^ blocks[g]) * VL;
+                LANES a = (LANES)__builtin_shuffle(*NAME(at)((REAL *)re + source), shuffle);
+                LANES b = (LANES)__builtin_shuffle(*NAME(at)((REAL *)im + source), shuffle);
+                r = (a & masks[g]) | (r & ~masks[g]);
+                i = (b & masks[g]) | (i & ~masks[g]);
+            }
+            *NAME(at)(out_re + v) = (VEC)r;
+            *NAME(at)(out_im + v) = (VEC)i;
+        }
+        return;
     }
-    if (sign)
-        for (int64_t i = 0; i < length; i++) { re[i] *= sign[i]; im[i] *= sign[i]; }
+#endif
+    for (int64_t i = 0; i < length; i++) {
+        out_re[i] = re[index[i]];
+        out_im[i] = im[index[i]];
+    }
 }
 
-/* y[i] = sign[i] * (re + i im)[index[i]] (index and sign optional). */
-static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, const int64_t *index, const REAL *sign) {
+/* Planar in place: multiply by a diagonal of signs. */
+static void NAME(apply_sign)(REAL *re, REAL *im, int64_t length, const REAL *sign) {
+    for (int64_t i = 0; i < length; i++) { re[i] *= sign[i]; im[i] *= sign[i]; }
+}
+
+/* Planar to planar: out = sign * in[index] (index and sign optional; index XOR-linear). */
+static void NAME(permute)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index,
+                          const REAL *sign) {
     if (index) {
-        for (int64_t i = 0; i < length; i++) { int64_t j = index[i]; y[2 * i] = re[j]; y[2 * i + 1] = im[j]; }
-    } else if (sign) {
+        NAME(permute_linear)(re, im, out_re, out_im, length, index);
+    } else {
+        memcpy(out_re, re, length * sizeof(REAL));
+        memcpy(out_im, im, length * sizeof(REAL));
+    }
+    if (sign) NAME(apply_sign)(out_re, out_im, length, sign);
+}
+
+/* Interleaved x into planar (re, im): re + i im = sign * x[index] (index and sign optional;
+ * with an index, spare_re/spare_im hold the unpermuted planar state on the way). */
+static void NAME(split)(const REAL *x, REAL *re, REAL *im, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
+                        REAL *spare_im) {
+    REAL *to_re = index ? spare_re : re, *to_im = index ? spare_im : im;
+    for (int64_t i = 0; i < length; i++) { to_re[i] = x[2 * i]; to_im[i] = x[2 * i + 1]; }
+    if (index) NAME(permute_linear)(spare_re, spare_im, re, im, length, index);
+    if (sign) NAME(apply_sign)(re, im, length, sign);
+}
+
+/* Planar (re, im) into interleaved y = sign * (re + i im)[index] (index and sign optional;
+ * with an index, spare_re/spare_im hold the permuted planar state on the way). */
+static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
+                       REAL *spare_im) {
+    if (index) {
+        NAME(permute_linear)(re, im, spare_re, spare_im, length, index);
+        re = spare_re;
+        im = spare_im;
+    }
+    if (sign) {
         for (int64_t i = 0; i < length; i++) { y[2 * i] = sign[i] * re[i]; y[2 * i + 1] = sign[i] * im[i]; }
     } else {
         for (int64_t i = 0; i < length; i++) { y[2 * i] = re[i]; y[2 * i + 1] = im[i]; }
-    }
-}
-
-/* Planar to planar: destination[i] = sign[i] * source[index[i]]. */
-static void NAME(permute)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index,
-                          const REAL *sign) {
-    for (int64_t i = 0; i < length; i++) {
-        int64_t j = index ? index[i] : i;
-        REAL s = sign ? sign[i] : 1;
-        out_re[i] = s * re[j];
-        out_im[i] = s * im[j];
     }
 }
 

@@ -1,14 +1,15 @@
-"""Autograd functions over the C kernels: a step's layers and the Pauli readouts.
+"""Autograd functions over the C kernels: a circuit step and the Pauli readouts.
 
-Both save only what the PyTorch path saves at most (the step keeps its output, the
-readout its input): the step's backward rebuilds the states inside the step from its
-output with the adjoint gates, which is exact up to rounding because every gate of the
-engine is unitary (rotations, and CNOT/CZ entanglers).
+Both save no more than the PyTorch path (the step keeps its output and the angles'
+phases, the readout its input): the step's backward rebuilds the states inside the step
+from its output with the adjoint gates, which is exact up to rounding because every gate
+of the engine is unitary (rotations, and CNOT/CZ entanglers).
 
 Gradients follow PyTorch's convention for complex tensors (for a real loss L, the
 gradient of z is dL/dRe z + i dL/dIm z):
     y = (G_k on qubit k) u   =>   dL/dG_k = C_k G_k,  C_k[a][c] = sum g_y[a..] conj(y[c..])
     <P_k> = <psi|P_k|psi>   =>   dL/dpsi = 2 sum_k (g^X_k X_k + g^Y_k Y_k + g^Z_k Z_k) psi
+and the angles' gradients follow from dL/dG (qrnn/quantum/native/rotations.c).
 """
 
 from __future__ import annotations
@@ -30,56 +31,34 @@ class EntanglerTables:
     sign: torch.Tensor | None = None
 
 
-class Layers(torch.autograd.Function):
-    """(state, gates (batch, L, n, 2, 2), tables) -> the state after each layer's gates and the entangler."""
+class Step(torch.autograd.Function):
+    """(state, angles (batch, L, n, R), kinds, tables) -> the state after one circuit step:
+    per layer, each qubit's rotations ``kinds`` at its angles, then the entangler."""
 
     @staticmethod
-    def forward(ctx, state, gates, tables: EntanglerTables):
-        out = kernels.layers(state, gates, tables.index, tables.sign, inverse=False)
-        ctx.tables = tables
-        ctx.save_for_backward(out, gates)
+    def forward(ctx, state, angles, kinds: tuple[str, ...], tables: EntanglerTables):
+        phases = kernels.half_angle_phases(angles)
+        out = kernels.step(state, phases, kinds, tables.index, tables.sign, inverse=False)
+        ctx.kinds, ctx.tables, ctx.angle_dtype = kinds, tables, angles.dtype
+        ctx.save_for_backward(out, phases)
         return out
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        out, gates = ctx.saved_tensors
-        tables = ctx.tables
-        grad_state, correlations = kernels.layers_backward(out, grad, gates, tables.inverse_index, tables.sign)
-        grad_gates = (correlations @ gates.to(torch.complex128)).to(gates.dtype) if ctx.needs_input_grad[1] else None
-        return (grad_state if ctx.needs_input_grad[0] else None), grad_gates, None
+        out, phases = ctx.saved_tensors
+        grad_state, grad_angles = kernels.step_backward(out, grad, phases, ctx.kinds, ctx.tables.inverse_index, ctx.tables.sign)
+        return (grad_state if ctx.needs_input_grad[0] else None), grad_angles.to(ctx.angle_dtype), None, None
 
 
-def apply_layers(state: torch.Tensor, gates: torch.Tensor, tables: EntanglerTables) -> torch.Tensor:
-    return Layers.apply(state, gates, tables)
+def apply_step(state: torch.Tensor, angles: torch.Tensor, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
+    return Step.apply(state, angles, kinds, tables)
 
 
-def apply_inverse_layers(state: torch.Tensor, gates: torch.Tensor, tables: EntanglerTables) -> torch.Tensor:
-    """U^dagger state for the U of ``apply_layers(., gates, tables)``; no gradient."""
-    adjoint = gates.flip(1).mH.to(state.dtype)
-    return kernels.layers(state, adjoint, tables.inverse_index, tables.sign, inverse=True)
-
-
-class Rotations(torch.autograd.Function):
-    """(angles (..., R), kinds) -> R_R ... R_1 as (..., 2, 2) complex128 (the gate of each qubit)."""
-
-    @staticmethod
-    def forward(ctx, angles, kinds: tuple[str, ...]):
-        ctx.kinds = kinds
-        ctx.angle_dtype = angles.dtype
-        ctx.save_for_backward(angles)
-        return kernels.rotations(angles, kinds)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        (angles,) = ctx.saved_tensors
-        grad_angles = kernels.rotations_backward(angles, grad, ctx.kinds)
-        return (grad_angles if ctx.angle_dtype == torch.float64 else grad_angles.to(ctx.angle_dtype)), None
-
-
-def compose_rotations(kinds: tuple[str, ...], angles: torch.Tensor) -> torch.Tensor:
-    return Rotations.apply(angles, tuple(kinds))
+def apply_inverse_step(state: torch.Tensor, angles: torch.Tensor, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
+    """U^dagger state for the U of ``apply_step(., angles, kinds, tables)``; no gradient."""
+    phases = kernels.half_angle_phases(angles.detach())
+    return kernels.step(state, phases, kinds, tables.inverse_index, tables.sign, inverse=True)
 
 
 class Expectations(torch.autograd.Function):

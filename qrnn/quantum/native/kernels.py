@@ -24,6 +24,8 @@ REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 # Below this many amplitudes per thread, handing work to another thread costs more than it saves.
 MIN_AMPLITUDES_PER_THREAD = 2**14
 MAX_QUBITS = 30
+MAX_ROTATIONS = 8
+ROTATION_CODES = {"rx": 0, "ry": 1, "rz": 2}
 
 _disabled = False
 _pool: ThreadPoolExecutor | None = None
@@ -82,8 +84,10 @@ def _parallel(call: Callable[[int, int], int], batch: int, amplitudes: int) -> N
         statuses = [call(bounds[0], bounds[1])] + [future.result() for future in futures]
     if -1 in statuses:
         raise MemoryError("qrnn C kernels: could not allocate their work space")
-    if any(status != 0 for status in statuses):
+    if -2 in statuses:
         raise ValueError(f"qrnn C kernels take 1 to {MAX_QUBITS} qubits")
+    if any(status != 0 for status in statuses):
+        raise ValueError(f"qrnn C kernels refused the rotation kinds (status {statuses})")
 
 
 def _function(name: str, dtype: torch.dtype):
@@ -94,54 +98,63 @@ def _qubits(state: torch.Tensor) -> int:
     return state.shape[1].bit_length() - 1
 
 
-def layers(state: torch.Tensor, gates: torch.Tensor, index: torch.Tensor | None, sign: torch.Tensor | None, inverse: bool) -> torch.Tensor:
-    """Apply L single-qubit layers to a batch of states, each followed by the entangler.
+def half_angle_phases(angles: torch.Tensor) -> torch.Tensor:
+    """(cos(t/2), sin(t/2)) of every angle t, float64 (..., 2): what the step kernels take
+    (PyTorch's vectorised cos and sin; libm's in C took 3x as long)."""
+    half = angles.to(torch.float64) * 0.5
+    return torch.stack((torch.cos(half), torch.sin(half)), dim=-1)
 
-    gates: (batch, L, n, 2, 2), cast to the state's dtype. The entangler is a permutation
-    (new[i] = old[index[i]]) or a diagonal of signs, or neither. inverse: apply the
-    entangler (then given as its inverse) before each layer instead of after it; the
-    caller passes adjoint gates in reverse layer order, so the result is U^dagger state.
+
+@functools.lru_cache(maxsize=64)
+def _kind_codes(kinds: tuple[str, ...]) -> torch.Tensor:
+    unknown = [kind for kind in kinds if kind not in ROTATION_CODES]
+    if unknown or not 1 <= len(kinds) <= MAX_ROTATIONS:
+        raise ValueError(f"the C kernels take 1 to {MAX_ROTATIONS} rotations of {', '.join(ROTATION_CODES)}, not {kinds}")
+    return torch.tensor([ROTATION_CODES[kind] for kind in kinds], dtype=torch.int32)
+
+
+def step(state: torch.Tensor, phases: torch.Tensor, kinds: tuple[str, ...], index, sign, inverse: bool) -> torch.Tensor:
+    """One circuit step on a batch of states: for each of L layers, every qubit's gate
+    R_kinds[-1] ... R_kinds[0] at its angles, then the entangler.
+
+    phases: (batch, L, n, len(kinds), 2) from ``half_angle_phases``. The entangler is a
+    permutation (new[i] = old[index[i]]) or a diagonal of signs (real, the state's
+    precision), or neither. inverse: U^dagger state instead (index then E's inverse table).
     """
     state = _dense(state)
-    gates = _dense(gates, state.dtype)
+    phases = _dense(phases, torch.float64)
     batch, dimension = state.shape
-    if gates.shape[0] != batch or gates.shape[2:] != (_qubits(state), 2, 2):
-        raise ValueError(f"gates of shape {tuple(gates.shape)} do not fit states of shape {tuple(state.shape)}")
+    n = _qubits(state)
+    if phases.shape[0] != batch or phases.shape[2:] != (n, len(kinds), 2):
+        raise ValueError(f"angles of shape {tuple(phases.shape[:-1])} do not fit states of shape {tuple(state.shape)} and rotations {kinds}")
     out = torch.empty_like(state)
-    function, n, count = _function("qrnn_layers", state.dtype), _qubits(state), gates.shape[1]
+    function, codes, layers = _function("qrnn_step", state.dtype), _kind_codes(tuple(kinds)), phases.shape[1]
     _parallel(
         lambda start, stop: function(
-            _address(state, start), _address(out, start), _address(gates, start), stop - start, n, count,
-            _address(index), _address(sign), int(inverse),
+            _address(state, start), _address(out, start), _address(phases, start), codes.data_ptr(), len(kinds), stop - start, n,
+            layers, _address(index), _address(sign), int(inverse),
         ),
-        batch, dimension * count,
+        batch, dimension * max(layers, 1),
     )
     return out
 
 
-def layers_backward(
-    out: torch.Tensor, grad_out: torch.Tensor, gates: torch.Tensor, inverse_index: torch.Tensor | None, sign: torch.Tensor | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Backward of ``layers`` (forward direction) from its output: (dL/d state, correlations).
-
-    correlations: (batch, L, n, 2, 2) complex128, C[a][c] = sum over the other qubits of
-    g[a] conj(z[c]), g and z the gradient and the state right after that layer's gates;
-    the gradient of a unitary gate G is C @ G.
-    """
+def step_backward(out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, kinds: tuple[str, ...], inverse_index, sign):
+    """Backward of ``step`` (forward direction) from its output: (dL/d state, dL/d angles float64)."""
     out = _dense(out)
-    grad_out, gates = _dense(grad_out, out.dtype), _dense(gates, out.dtype)
+    grad_out, phases = _dense(grad_out, out.dtype), _dense(phases, torch.float64)
     batch, dimension = out.shape
-    grad_in = torch.empty_like(out)
-    correlations = torch.zeros(*gates.shape[:3], 2, 2, dtype=torch.complex128)
-    function, n, count = _function("qrnn_layers_backward", out.dtype), _qubits(out), gates.shape[1]
+    grad_state = torch.empty_like(out)
+    grad_angles = torch.empty(phases.shape[:-1], dtype=torch.float64)
+    function, codes, layers = _function("qrnn_step_backward", out.dtype), _kind_codes(tuple(kinds)), phases.shape[1]
     _parallel(
         lambda start, stop: function(
-            _address(out, start), _address(grad_out, start), _address(gates, start), stop - start, n, count,
-            _address(inverse_index), _address(sign), _address(grad_in, start), _address(correlations, start),
+            _address(out, start), _address(grad_out, start), _address(phases, start), codes.data_ptr(), len(kinds), stop - start,
+            _qubits(out), layers, _address(inverse_index), _address(sign), _address(grad_state, start), _address(grad_angles, start),
         ),
-        batch, dimension * count,
+        batch, dimension * max(layers, 1),
     )
-    return grad_in, correlations
+    return grad_state, grad_angles
 
 
 def expectations(state: torch.Tensor) -> torch.Tensor:
@@ -169,35 +182,3 @@ def expectations_backward(state: torch.Tensor, grad: torch.Tensor) -> torch.Tens
     )
     return out
 
-
-ROTATION_CODES = {"rx": 0, "ry": 1, "rz": 2}
-
-
-@functools.lru_cache(maxsize=64)
-def _kind_codes(kinds: tuple[str, ...]) -> torch.Tensor:
-    return torch.tensor([ROTATION_CODES[kind] for kind in kinds], dtype=torch.int32)
-
-
-def rotations(angles: torch.Tensor, kinds: tuple[str, ...]) -> torch.Tensor:
-    """R_last ... R_first of the rotations ``kinds`` at ``angles`` (..., len(kinds)): (..., 2, 2) complex128."""
-    angles = _dense(angles, torch.float64)
-    codes = _kind_codes(kinds)
-    out = torch.empty(*angles.shape[:-1], 2, 2, dtype=torch.complex128)
-    status = build.library().qrnn_rotations(angles.data_ptr(), angles.numel() // len(kinds), codes.data_ptr(), len(kinds), out.data_ptr())
-    if status != 0:
-        raise ValueError(f"rotation kinds {kinds} not supported by the C kernels")
-    return out
-
-
-def rotations_backward(angles: torch.Tensor, grad: torch.Tensor, kinds: tuple[str, ...]) -> torch.Tensor:
-    """dL/d angles (float64, the shape of ``angles``) from dL/d gates (..., 2, 2)."""
-    angles = _dense(angles, torch.float64)
-    grad = _dense(grad, torch.complex128)
-    codes = _kind_codes(kinds)
-    out = torch.empty_like(angles)
-    status = build.library().qrnn_rotations_backward(
-        angles.data_ptr(), grad.data_ptr(), angles.numel() // len(kinds), codes.data_ptr(), len(kinds), out.data_ptr()
-    )
-    if status != 0:
-        raise ValueError(f"rotation kinds {kinds} not supported by the C kernels")
-    return out

@@ -45,18 +45,23 @@ static void NAME(gate_lanes)(REAL *re, REAL *im, int64_t length, int d, const RE
     }
 }
 
-/* Pull `bytes` of the next element's input into the caches, slice `slice` of `slices`:
- * spread over the tiles of this element's gates, the next element's loads overlap with
- * this element's arithmetic instead of stalling its split. */
-static inline void NAME(prefetch_slice)(const REAL *next, int64_t bytes, int64_t slice, int64_t slices) {
-    if (!next) return;
-    const char *start = (const char *)next + bytes * slice / slices, *stop = (const char *)next + bytes * (slice + 1) / slices;
-    for (const char *p = start; p < stop; p += 64) __builtin_prefetch(p, 0, 2);
+/* Pull slice `slice` of `slices` of `bytes` at `address` into the caches (for writing if
+ * `write`): spread over the tiles of one element's gates, the next element's input and
+ * this element's output lines arrive while the arithmetic runs, instead of stalling the
+ * split and the interleave that follow. */
+static inline void NAME(prefetch_slice)(const void *address, int64_t bytes, int64_t slice, int64_t slices, int write) {
+    if (!address) return;
+    const char *start = (const char *)address + bytes * slice / slices, *stop = (const char *)address + bytes * (slice + 1) / slices;
+    if (write)
+        for (const char *p = start; p < stop; p += 64) __builtin_prefetch(p, 1, 2);
+    else
+        for (const char *p = start; p < stop; p += 64) __builtin_prefetch(p, 0, 2);
 }
 
 /* Gate g on every qubit (gates: n x 8 reals) of one planar element of 2**n amplitudes,
- * prefetching `next` (the next element's interleaved input, or NULL) on the way. */
-static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next) {
+ * prefetching `next` (an element's interleaved input, or NULL) for reading and `out` (an
+ * element's interleaved output, or NULL) for writing on the way. */
+static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next, REAL *out) {
     int64_t length = (int64_t)1 << n;
     if (length < VL) {
         for (int k = 0; k < n; k++) NAME(gate_scalar)(re, im, length, (int64_t)1 << (n - 1 - k), gates + 8 * k);
@@ -65,9 +70,11 @@ static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, cons
     int tile_bits = n < TILE_BITS ? n : TILE_BITS;
     int64_t tile = (int64_t)1 << tile_bits, bytes = 2 * length * (int64_t)sizeof(REAL);
     for (int k = 0; k < n - tile_bits; k++) NAME(gate_pairs)(re, im, length, (int64_t)1 << (n - 1 - k), gates + 8 * k);
+    int64_t slices = (length / tile) * tile_bits, slice = 0;
     for (int64_t start = 0; start < length; start += tile) {
-        NAME(prefetch_slice)(next, bytes, start / tile, length / tile);
-        for (int k = n - tile_bits; k < n; k++) {
+        for (int k = n - tile_bits; k < n; k++, slice++) {
+            NAME(prefetch_slice)(next, bytes, slice, slices, 0);
+            NAME(prefetch_slice)(out, bytes, slice, slices, 1);
             int64_t d = (int64_t)1 << (n - 1 - k);
             if (d >= VL)
                 NAME(gate_pairs)(re + start, im + start, tile, d, gates + 8 * k);
@@ -77,15 +84,14 @@ static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, cons
     }
 }
 
-/* The conjugate transposes of n gates. */
-static void NAME(adjoint)(const REAL *gates, REAL *out, int n) {
+/* The conjugate transposes of n gates, in place. */
+static void NAME(adjoint)(REAL *gates, int n) {
     for (int k = 0; k < n; k++) {
-        const REAL *g = gates + 8 * k;
-        REAL *h = out + 8 * k;
-        h[0] = g[0]; h[1] = -g[1];
-        h[2] = g[4]; h[3] = -g[5];
-        h[4] = g[2]; h[5] = -g[3];
-        h[6] = g[6]; h[7] = -g[7];
+        REAL *g = gates + 8 * k, r01 = g[2], i01 = g[3];
+        g[1] = -g[1];
+        g[2] = g[4]; g[3] = -g[5];
+        g[4] = r01; g[5] = -i01;
+        g[7] = -g[7];
     }
 }
 
@@ -196,75 +202,104 @@ static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, cons
 
 /* ---- entry points (batched; states interleaved complex) ---------------------------------- */
 
-/* Forward (inverse = 0): for each layer l, the gates of layer l, then the entangler E
- * (y[i] = sign[i] * z[index[i]]). Inverse (inverse = 1, index = E's inverse table, gates
- * already adjoint and in reverse layer order): for each layer, E^-1 first, then the gates.
- * gates: batch x layers x n x 8 reals. Every entry point returns 0, -1 if its work space could
- * not be allocated, -2 for n outside 1..MAX_QUBITS. */
-int NAME(qrnn_layers)(const REAL *in, REAL *out, const REAL *gates, int64_t batch, int n, int layers, const int64_t *index,
-                      const REAL *sign, int inverse) {
+/* Per-thread work space for one element's gates: `count` doubles. */
+static __thread double *NAME(gate_data) = 0;
+static __thread int64_t NAME(gate_length) = 0;
+
+static double *NAME(gate_space)(int64_t count) {
+    if (count > NAME(gate_length)) {
+        free(NAME(gate_data));
+        NAME(gate_data) = malloc((size_t)count * sizeof(double));
+        NAME(gate_length) = NAME(gate_data) ? count : 0;
+    }
+    return NAME(gate_data);
+}
+
+static int NAME(check)(int n, int layers, const int32_t *kinds, int count) {
     if (n < 1 || n > MAX_QUBITS) return -2;
-    int64_t length = (int64_t)1 << n;
+    if (layers < 0 || !qrnn_rotation_kinds_valid(kinds, count)) return -3;
+    return 0;
+}
+
+/* One step: for each layer l, every qubit's gate (built from the rotation angles' phases
+ * (cos(t/2), sin(t/2)): batch x layers x n x count x 2 doubles, kinds[count] in X, Y, Z,
+ * applied in that order), then the entangler E (y[i] = sign[i] * z[index[i]]); index and
+ * sign are optional. inverse = 1: the adjoint step, U^dagger x (then index is E's inverse
+ * table): for each layer, last first, E^-1 and then the adjoint gates.
+ * Every entry point returns 0, -1 if its work space could not be allocated, -2 for n
+ * outside 1..MAX_QUBITS, -3 for bad rotation kinds. */
+int NAME(qrnn_step)(const REAL *in, REAL *out, const double *phases, const int32_t *kinds, int count, int64_t batch, int n,
+                    int layers, const int64_t *index, const REAL *sign, int inverse) {
+    int status = NAME(check)(n, layers, kinds, count);
+    if (status) return status;
+    int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
     REAL *work = NAME(scratch)(4 * length);
-    if (!work) return -1;
+    double *built = NAME(gate_space)(8 * gates_per_element);
+    if (!work || !built) return -1;
     REAL *re = work, *im = work + length, *spare_re = work + 2 * length, *spare_im = work + 3 * length;
+    REAL gates[8 * MAX_QUBITS];
     int entangled = index || sign;
     for (int64_t b = 0; b < batch; b++) {
-        const REAL *x = in + 2 * length * b, *g = gates + (int64_t)8 * n * layers * b;
+        const REAL *x = in + 2 * length * b;
         REAL *y = out + 2 * length * b;
-        if (inverse)
-            NAME(split)(x, re, im, length, index, sign);
-        else
-            NAME(split)(x, re, im, length, 0, 0);
-        for (int l = 0; l < layers; l++) {
-            if (inverse && l > 0 && entangled) {
+        qrnn_gates_from_phases(phases + 2 * count * gates_per_element * b, gates_per_element, kinds, count, built);
+        NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im);
+        for (int step = 0; step < layers; step++) {
+            int l = inverse ? layers - 1 - step : step;
+            const double *g = built + (int64_t)8 * n * l;
+            if (inverse && step > 0 && entangled) {
                 NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
-            const REAL *next = (l == 0 && b + 1 < batch) ? x + 2 * length : 0;
-            NAME(apply_gates)(re, im, n, g + (int64_t)8 * n * l, next);
-            if (!inverse && l < layers - 1 && entangled) {
+            for (int e = 0; e < 8 * n; e++) gates[e] = (REAL)g[e];
+            if (inverse) NAME(adjoint)(gates, n);
+            const REAL *next = (step == 0 && b + 1 < batch) ? x + 2 * length : 0;
+            NAME(apply_gates)(re, im, n, gates, next, step == layers - 1 ? y : 0);
+            if (!inverse && step < layers - 1 && entangled) {
                 NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
         }
-        if (inverse)
-            NAME(join)(re, im, y, length, 0, 0);
-        else
-            NAME(join)(re, im, y, length, index, sign);
+        NAME(join)(re, im, y, length, inverse ? 0 : index, inverse ? 0 : sign, spare_re, spare_im);
     }
     return 0;
 }
 
-/* Backward of the forward qrnn_layers, from its output y and the gradient dL/dy
- * (PyTorch's convention for complex tensors). The gates are unitary, so the states inside
- * the step are recomputed from y by the adjoint gates instead of being stored. Writes
- * grad_in = dL/dx and, per layer and qubit, correlations C[a][c] = sum gz[a] conj(z[c])
- * of the gradient gz and the state z right after that layer's gates (added to
- * correlations: batch x layers x n x 8 doubles, zeroed by the caller); the caller's gate
- * gradient is C G. inverse_index: E^-1 as a table (None without a permutation). */
-int NAME(qrnn_layers_backward)(const REAL *y, const REAL *grad_y, const REAL *gates, int64_t batch, int n, int layers,
-                               const int64_t *inverse_index, const REAL *sign, REAL *grad_in, double *correlations) {
-    if (n < 1 || n > MAX_QUBITS) return -2;
-    int64_t length = (int64_t)1 << n;
+/* Backward of the forward qrnn_step, from its output y and the gradient dL/dy (PyTorch's
+ * convention for complex tensors): dL/dx into grad_in and dL/d(angle) into grad_angles
+ * (batch x layers x n x count doubles). The gates are unitary, so the states inside the
+ * step are recomputed from y by the adjoint gates instead of being stored. For the state
+ * z right after a layer's gates and its gradient gz, the gradient of gate G_k is C_k G_k
+ * with C_k[a][c] = sum gz[a..] conj(z[c..]) (the correlations of qubit k); the angles'
+ * gradients follow from it (rotations.c). inverse_index: E^-1 as a table (none without a
+ * permutation); E^T = E^-1 for a permutation and for a diagonal of signs. */
+int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *phases, const int32_t *kinds, int count,
+                             int64_t batch, int n, int layers, const int64_t *inverse_index, const REAL *sign, REAL *grad_in,
+                             double *grad_angles) {
+    int status = NAME(check)(n, layers, kinds, count);
+    if (status) return status;
+    int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
     REAL *work = NAME(scratch)(6 * length);
-    if (!work) return -1;
+    double *built = NAME(gate_space)(24 * gates_per_element);  /* gates, correlations, gate gradients */
+    if (!work || !built) return -1;
+    double *correlations = built + 8 * gates_per_element, *grad_gates = built + 16 * gates_per_element;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
     REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length;
     REAL adjoint[8 * MAX_QUBITS];
     int entangled = inverse_index || sign;
     for (int64_t b = 0; b < batch; b++) {
-        const REAL *g = gates + (int64_t)8 * n * layers * b;
-        double *c = correlations + (int64_t)8 * n * layers * b;
-        /* E^T = E^-1 for a permutation and for a diagonal of signs. */
-        NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign);
-        NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign);
+        const double *element_phases = phases + 2 * count * gates_per_element * b;
+        qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
+        memset(correlations, 0, 8 * gates_per_element * sizeof(double));
+        NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign, spare_r, spare_i);
+        NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i);
         for (int l = layers - 1; l >= 0; l--) {
-            NAME(correlate)(gr, gi, zr, zi, n, c + (int64_t)8 * n * l);
-            NAME(adjoint)(g + (int64_t)8 * n * l, adjoint, n);
-            NAME(apply_gates)(gr, gi, n, adjoint, 0);
+            NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
+            for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
+            NAME(adjoint)(adjoint, n);
+            NAME(apply_gates)(gr, gi, n, adjoint, 0, 0);
             if (l > 0) {
-                NAME(apply_gates)(zr, zi, n, adjoint, 0);
+                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0);
                 if (entangled) {
                     NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
                     REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
@@ -273,8 +308,24 @@ int NAME(qrnn_layers_backward)(const REAL *y, const REAL *grad_y, const REAL *ga
                 }
             }
         }
-        NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0);
+        NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0);
+        /* dL/dG = C G per gate (2 x 2 complex), then the angles. */
+        for (int64_t q = 0; q < gates_per_element; q++) {
+            const double *c = correlations + 8 * q, *g = built + 8 * q;
+            double *out = grad_gates + 8 * q;
+            for (int a = 0; a < 2; a++)
+                for (int j = 0; j < 2; j++) {
+                    double re = 0, im = 0;
+                    for (int m = 0; m < 2; m++) {
+                        double cr = c[4 * a + 2 * m], ci = c[4 * a + 2 * m + 1], gr_ = g[4 * m + 2 * j], gi_ = g[4 * m + 2 * j + 1];
+                        re += cr * gr_ - ci * gi_;
+                        im += cr * gi_ + ci * gr_;
+                    }
+                    out[4 * a + 2 * j] = re;
+                    out[4 * a + 2 * j + 1] = im;
+                }
+        }
+        qrnn_angle_gradients(element_phases, grad_gates, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
     }
     return 0;
 }
-

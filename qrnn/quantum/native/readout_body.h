@@ -181,7 +181,7 @@ int NAME(qrnn_expectations)(const REAL *x, int64_t batch, int n, double *out) {
     REAL *work = NAME(scratch)(2 * length);
     if (!work) return -1;
     for (int64_t b = 0; b < batch; b++) {
-        NAME(split)(x + 2 * length * b, work, work + length, length, 0, 0);
+        NAME(split)(x + 2 * length * b, work, work + length, length, 0, 0, 0, 0);
         NAME(expectations_of)(work, work + length, n, out + 3 * n * b);
     }
     return 0;
@@ -201,11 +201,11 @@ int NAME(qrnn_expectations_backward)(const REAL *x, const double *grad, int64_t 
             h[4 * k] = (REAL)(2 * g[k]); h[4 * k + 1] = (REAL)(-2 * g[n + k]);     /* 2 (gX - i gY) */
             h[4 * k + 2] = (REAL)(2 * g[k]); h[4 * k + 3] = (REAL)(2 * g[n + k]);  /* 2 (gX + i gY) */
         }
-        NAME(split)(x + 2 * length * b, xr, xi, length, 0, 0);
+        NAME(split)(x + 2 * length * b, xr, xi, length, 0, 0, 0, 0);
         NAME(diagonal)(g + 2 * n, n, diagonal);
         for (int64_t i = 0; i < length; i++) { out_r[i] = diagonal[i] * xr[i]; out_i[i] = diagonal[i] * xi[i]; }
         NAME(off_diagonal)(xr, xi, out_r, out_i, n, h);
-        NAME(join)(out_r, out_i, grad_x + 2 * length * b, length, 0, 0);
+        NAME(join)(out_r, out_i, grad_x + 2 * length * b, length, 0, 0, 0, 0);
     }
     return 0;
 }

@@ -1,14 +1,15 @@
-/* CPU kernels of the state-vector engine: a whole step's single-qubit layers and
- * entanglers, their backward pass, and the Pauli readouts, for batches of states.
+/* CPU kernels of the state-vector engine: a whole step (gates from the rotation angles,
+ * single-qubit layers, entanglers), its backward pass, and the Pauli readouts, for
+ * batches of states.
  *
- * qrnn/quantum/native.py compiles this file on first use with the machine's C compiler
- * (-O3 -march=native) and calls it through ctypes; without a compiler the PyTorch path of
- * qrnn/quantum/statevector.py and readout.py does the same work (and is the reference the
- * tests compare against). Plain C with GCC/Clang vector extensions: the 64-byte vectors
+ * qrnn/quantum/native/build.py compiles this file (with rotations.c) on first use with the
+ * machine's C compiler (-O3 -march=native) and calls it through ctypes; without a compiler
+ * the PyTorch path of qrnn/quantum/circuit.py, statevector.py and readout.py does the same
+ * work (and is the reference the tests compare against). Plain C with GCC/Clang vector extensions: the 64-byte vectors
  * map to AVX-512, or to two AVX2 or four SSE/NEON registers elsewhere.
  *
  * The bodies are written once (common_body.h: vectors, work space, splitting and
- * interleaving; layers_body.h: a step's layers and their backward; readout_body.h: the
+ * interleaving; layers_body.h: a step and its backward; readout_body.h: the
  * Pauli readouts and their backward) and instantiated for float (complex64 states) and
  * double (complex128).
  */
@@ -16,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rotations.h"
 
 /* Largest n the kernels take (their per-qubit tables live on the stack). */
 #define MAX_QUBITS 30
@@ -31,8 +34,11 @@
 
 #if defined(__clang__)
 #define SHUFFLE(x, mask_type, ...) __builtin_shufflevector((x), (x), __VA_ARGS__)
+/* Clang has no shuffle by a run-time lane vector: its permutations take the scalar loop. */
+#define RUNTIME_SHUFFLE 0
 #else
 #define SHUFFLE(x, mask_type, ...) __builtin_shuffle((x), (mask_type){__VA_ARGS__})
+#define RUNTIME_SHUFFLE 1
 #endif
 
 /* ---- float: complex64 states ---- */
@@ -49,6 +55,7 @@ static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
 }
 
 #define REAL float
+#define INT_LANE int32_t
 #define VL 16
 #define TILE_BITS 11
 #define FLIP(x, d) flip_f32((x), (d))
@@ -57,6 +64,8 @@ static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
 #include "layers_body.h"
 #include "readout_body.h"
 #undef REAL
+#undef INT_LANE
+#undef LANES
 #undef VL
 #undef TILE_BITS
 #undef FLIP
@@ -79,6 +88,7 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 }
 
 #define REAL double
+#define INT_LANE int64_t
 #define VL 8
 #define TILE_BITS 10
 #define FLIP(x, d) flip_f64((x), (d))
@@ -88,4 +98,4 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 #include "readout_body.h"
 
 /* Lets the loader check that the library it opened is the one built from this source. */
-int qrnn_kernels_abi(void) { return 1; }
+int qrnn_kernels_abi(void) { return 2; }
