@@ -1,8 +1,10 @@
-"""Figure of the benchmark CSVs: time per batch vs n for the three simulators (log scale)
-and peak memory vs sequence length T for autograd and reversible gradients.
+"""Figure of the benchmark CSVs: time per batch vs n for the simulators (log scale), peak
+memory vs sequence length T for autograd and reversible gradients, and the fraction of
+the memory-bandwidth floor one step achieves vs n (with issue 5's 30% target).
 
     python benchmarks/plot.py [--simulators results/benchmarks/simulators.csv]
-        [--memory results/benchmarks/memory_vs_sequence_length.csv] [--out results/benchmarks/benchmarks]
+        [--memory results/benchmarks/memory_vs_sequence_length.csv]
+        [--bandwidth results/benchmarks/bandwidth_floor.csv] [--out results/benchmarks/benchmarks]
 
 writes OUT.png and OUT.pdf.
 """
@@ -21,7 +23,13 @@ from matplotlib.figure import Figure
 
 from qrnn import atomic
 
-LABELS = {"engine": "this engine", "torchquantum": "TorchQuantum", "pennylane": "PennyLane default.qubit"}
+LABELS = {
+    "engine": "this engine (C kernels)",
+    "engine_pytorch": "this engine, PyTorch path",
+    "torchquantum": "TorchQuantum",
+    "pennylane": "PennyLane default.qubit",
+}
+TARGET_FRACTION = 0.30  # issue 5
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -34,10 +42,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def draw(simulators: list[dict[str, str]], memory: list[dict[str, str]]) -> Figure:
-    figure = Figure(figsize=(9, 3.6))
+def draw(simulators: list[dict[str, str]], memory: list[dict[str, str]], bandwidth: list[dict[str, str]]) -> Figure:
+    figure = Figure(figsize=(13.5, 3.8))
     FigureCanvasAgg(figure)
-    timing, peaks = figure.subplots(1, 2)
+    timing, peaks, fractions = figure.subplots(1, 3)
     for backend, label in LABELS.items():
         points = [(int(r["n_qubits"]), float(r[f"{backend}_ms"])) for r in simulators if not math.isnan(float(r.get(f"{backend}_ms", "nan")))]
         if points:
@@ -54,6 +62,16 @@ def draw(simulators: list[dict[str, str]], memory: list[dict[str, str]]) -> Figu
               title=f"n = {memory[0]['n_qubits']}, B = {memory[0]['batch']}")
     peaks.set_ylim(bottom=0)
     peaks.legend(fontsize="small")
+    for prefix, label in (("step", "step, C kernels"), ("step_readout", "step + readouts, C kernels"), ("pytorch_step", "step, PyTorch path")):
+        points = [(int(r["n_qubits"]), 100 * float(r[f"{prefix}_fraction"])) for r in bandwidth if f"{prefix}_fraction" in r]
+        if points:
+            fractions.plot(*zip(*points), marker="o", label=label)
+    fractions.axhline(100 * TARGET_FRACTION, color="grey", linestyle="--", linewidth=1, label="target (issue 5)")
+    first = bandwidth[0]
+    fractions.set(xlabel="qubits n", ylabel="bandwidth floor / step time [%]",
+                  title=f"B = {first['batch']}, {first['threads']} thread(s), triad {float(first['triad_gbs']):.0f} GB/s")
+    fractions.set_ylim(bottom=0)
+    fractions.legend(fontsize="small")
     figure.tight_layout()
     return figure
 
@@ -62,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--simulators", type=Path, default=Path("results/benchmarks/simulators.csv"))
     parser.add_argument("--memory", type=Path, default=Path("results/benchmarks/memory_vs_sequence_length.csv"))
+    parser.add_argument("--bandwidth", type=Path, default=Path("results/benchmarks/bandwidth_floor.csv"))
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/benchmarks"), help="output path without suffix")
     args = parser.parse_args(argv)
-    figure = draw(read_rows(args.simulators), read_rows(args.memory))
+    figure = draw(read_rows(args.simulators), read_rows(args.memory), read_rows(args.bandwidth))
     for suffix in ("png", "pdf"):
         buffer = io.BytesIO()
         figure.savefig(buffer, format=suffix, dpi=150, metadata={"CreationDate": None} if suffix == "pdf" else None)

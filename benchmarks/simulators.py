@@ -1,6 +1,7 @@
 """Forward+backward time per batch of the quantum RNN on three simulators, side by side.
 
-This package's engine, TorchQuantum and PennyLane ``default.qubit`` (torch interface,
+This package's engine (its C kernels where they are built, and its PyTorch path, the one
+GPUs run), TorchQuantum and PennyLane ``default.qubit`` (torch interface,
 ``diff_method="backprop"``, the only PennyLane method that differentiates a returned
 state) run the same model: one controller (same weights), the same inputs, hence the same
 angles, B = 32, T = 10, L = 1, complex64, gradient: autograd everywhere (TorchQuantum and
@@ -20,6 +21,7 @@ library starts threads of its own outside that clock).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 from pathlib import Path
@@ -32,9 +34,10 @@ from _common import INPUT_WIDTH, add_device_option, build_model, resolve_device,
 from qrnn import atomic  # noqa: E402
 from qrnn.models.qrnn import QuantumRNN  # noqa: E402
 from qrnn.quantum.entanglers import entangler_pairs  # noqa: E402
+from qrnn.quantum.native import build, kernels  # noqa: E402
 from qrnn.quantum.statevector import zero_state  # noqa: E402
 
-BACKENDS = ("engine", "torchquantum", "pennylane")
+BACKENDS = ("engine", "engine_pytorch", "torchquantum", "pennylane")
 
 
 class PennyLaneStep:
@@ -73,12 +76,14 @@ class PennyLaneStep:
         return result[0], torch.stack(result[1:], dim=1)
 
 
-def engine_like(model: QuantumRNN):
+def engine_like(model: QuantumRNN, pytorch_path: bool = False):
+    """The model's own step and readout; with pytorch_path, the engine's PyTorch path even where the C kernels are built."""
     paulis = tuple(model.config.readouts)
 
     def step(state, encoding, variational):
-        state = model._step(state, encoding, variational)
-        return state, model._readout(state, paulis)
+        with kernels.torch_path() if pytorch_path else contextlib.nullcontext():
+            state = model._step(state, encoding, variational)
+            return state, model._readout(state, paulis)
 
     return step
 
@@ -118,11 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["engine"] + [b for b in args.backends if b != "engine"]
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, B={args.batch}, T={args.steps}, L=1, complex64, autograd")
+    print(f"engine: {build.description() if device.type == 'cpu' else 'PyTorch (CUDA)'}; engine_pytorch: its PyTorch path (the GPU path)")
     print(f"{'n':>3} " + " ".join(f"{b + ' [ms]':>17}" for b in backends) + " " + " ".join(f"{'vs ' + b:>16}" for b in backends[1:]))
     rows = []
     for n_qubits in args.qubits:
         engine = build_model(n_qubits, device, gradient="autograd")
         steps = {"engine": (engine, engine_like(engine))}
+        if "engine_pytorch" in backends:
+            steps["engine_pytorch"] = (engine, engine_like(engine, pytorch_path=True))
         if "torchquantum" in backends:
             reference = build_model(n_qubits, device, gradient="autograd", backend="torchquantum")
             reference.load_state_dict(engine.state_dict())

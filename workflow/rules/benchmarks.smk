@@ -38,7 +38,7 @@ rule benchmark_bandwidth_floor:
     conda:
         CONDA_ENVIRONMENT
     shell:
-        "python benchmarks/bandwidth_floor.py --qubits 10 12 14 --csv {output} > {log} 2>&1"
+        "python benchmarks/bandwidth_floor.py --qubits 10 12 14 16 --threads 1 --repeats 20 --csv {output} > {log} 2>&1"
 
 
 rule benchmark_memory_vs_sequence_length:
@@ -58,6 +58,7 @@ rule benchmark_figure:
     input:
         simulators="results/benchmarks/simulators.csv",
         memory="results/benchmarks/memory_vs_sequence_length.csv",
+        bandwidth="results/benchmarks/bandwidth_floor.csv",
     output:
         png="results/benchmarks/benchmarks.png",
         pdf="results/benchmarks/benchmarks.pdf",
@@ -67,4 +68,4 @@ rule benchmark_figure:
         CONDA_ENVIRONMENT
     shell:
         "python benchmarks/plot.py --simulators {input.simulators} --memory {input.memory}"
-        " --out results/benchmarks/benchmarks > {log} 2>&1"
+        " --bandwidth {input.bandwidth} --out results/benchmarks/benchmarks > {log} 2>&1"

@@ -207,6 +207,7 @@ static __thread double *NAME(gate_data) = 0;
 static __thread int64_t NAME(gate_length) = 0;
 
 static double *NAME(gate_space)(int64_t count) {
+    if (count < 1) count = 1;
     if (count > NAME(gate_length)) {
         free(NAME(gate_data));
         NAME(gate_data) = malloc((size_t)count * sizeof(double));
