@@ -68,10 +68,11 @@ def draw(simulators: list[dict[str, str]], memory: list[dict[str, str]], bandwid
             fractions.plot(*zip(*points), marker="o", label=label)
     fractions.axhline(100 * TARGET_FRACTION, color="grey", linestyle="--", linewidth=1, label="target (issue 5)")
     first = bandwidth[0]
+    threads = "1 thread" if first["threads"] == "1" else f"{first['threads']} threads"
     fractions.set(xlabel="qubits n", ylabel="bandwidth floor / step time [%]",
-                  title=f"B = {first['batch']}, {first['threads']} thread(s), triad {float(first['triad_gbs']):.0f} GB/s")
-    fractions.set_ylim(bottom=0)
-    fractions.legend(fontsize="small")
+                  title=f"B = {first['batch']}, {threads}, data cold (DRAM)")
+    fractions.set_ylim(0, max(45, fractions.get_ylim()[1]))
+    fractions.legend(fontsize="small", loc="upper left")
     figure.tight_layout()
     return figure
 

@@ -9,8 +9,8 @@
  * batch element is first split into planar real and imaginary arrays in a per-thread
  * scratch buffer (a single 2**14-amplitude element is 128 KiB in float: it stays in L2),
  * the work is done there, and the result is interleaved back into the output. The
- * entangler's permutation or signs are applied while splitting or interleaving, so they
- * cost no pass of their own.
+ * entangler's permutation or signs are applied on the way in or out, while the element
+ * is in the caches: they cost no trip to memory of their own.
  *
  * Qubits. An operator on qubit k pairs amplitudes whose indices differ in bit
  * d = 2**(n-1-k). Pairs further apart than a vector (d >= VL) are whole vectors; for
@@ -32,7 +32,8 @@ static inline VEC NAME(splat)(REAL x) { return (VEC){0} + x; }
 
 static inline VEC *NAME(at)(REAL *p) { return (VEC *)__builtin_assume_aligned(p, VL * sizeof(REAL)); }
 
-/* Per-thread planar work space: 6 arrays of 2**n reals (two planar states and a spare). */
+/* Per-thread planar work space, grown on demand: up to 6 arrays of 2**n reals (a step's
+ * backward holds a state, its gradient and a spare pair). */
 static __thread REAL *NAME(scratch_data) = 0;
 static __thread int64_t NAME(scratch_length) = 0;
 

@@ -29,6 +29,7 @@ ROTATION_CODES = {"rx": 0, "ry": 1, "rz": 2}
 
 _disabled = False
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_process = 0  # the pid that made _pool: a forked child has none of its threads and must make its own
 
 
@@ -72,14 +73,15 @@ def _address(tensor: torch.Tensor | None, start: int = 0) -> int | None:
 
 def _parallel(call: Callable[[int, int], int], batch: int, amplitudes: int) -> None:
     """call(start, stop) over contiguous chunks of the batch, one per thread; raise on a failed call."""
-    global _pool, _pool_process
+    global _pool, _pool_size, _pool_process
     workers = max(1, min(torch.get_num_threads(), batch, batch * amplitudes // MIN_AMPLITUDES_PER_THREAD))
     bounds = [batch * index // workers for index in range(workers + 1)]
     if workers == 1:
         statuses = [call(0, batch)]
     else:
-        if _pool is None or _pool_process != os.getpid() or _pool._max_workers < workers - 1:
-            _pool, _pool_process = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="qrnn-kernels"), os.getpid()
+        if _pool is None or _pool_process != os.getpid() or _pool_size < workers - 1:
+            _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="qrnn-kernels")
+            _pool_size, _pool_process = workers - 1, os.getpid()
         futures = [_pool.submit(call, bounds[index], bounds[index + 1]) for index in range(1, workers)]
         statuses = [call(bounds[0], bounds[1])] + [future.result() for future in futures]
     if -1 in statuses:
