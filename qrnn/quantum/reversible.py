@@ -16,14 +16,14 @@ Drift. Every recomputed state inherits the rounding of the forward and the inver
 steps, and the error grows with the number of steps undone (roughly a random walk over
 the steps' roundings). Measured with benchmarks/reversible_drift.py (n = 10, B = 4, the
 default circuit, no checkpoints), largest ||recomputed psi - forward psi|| (states of
-norm 1) after k inverse steps:
-    k            10       64       100      784
-    complex64    6.0e-7   1.5e-6   1.9e-6   5.5e-6
-    complex128   3.0e-15  6.7e-15  9.2e-15  1.9e-14
+norm 1) after k inverse steps, C kernels (PyTorch path in brackets):
+    k            10               64               100              784
+    complex64    6.7e-7 (6.0e-7)  1.7e-6 (1.5e-6)  2.1e-6 (1.9e-6)  7.3e-6 (5.5e-6)
+    complex128   4.2e-15 (3.0e-15) 8.5e-15 (6.7e-15) 1.1e-14 (9.2e-15) 3.8e-14 (1.9e-14)
 To keep it independent of T, the holder also keeps an exact copy of the state every
 CHECKPOINT_INTERVAL = 64 steps and the backward restarts from it, so no recomputed state
 is more than 63 inverse steps from an exact one: the error stays at or below the 64-step
-values (1.5e-6, i.e. the few-ulp level of float32 amplitudes summed over 2**n of them;
+values (1.7e-6, i.e. the few-ulp level of float32 amplitudes summed over 2**n of them;
 complex128 would not need it). The copies cost ceil(T / 64) states: at T = 784, n = 10,
 B = 32, complex64 that is 13 x 256 KiB = 3.3 MiB.
 """
@@ -34,7 +34,7 @@ from typing import Callable
 
 import torch
 
-# Steps between exact state copies; see "Drift" above (64 inverse steps drift by 1.5e-6
+# Steps between exact state copies; see "Drift" above (64 inverse steps drift by 1.7e-6
 # in complex64 and 7e-15 in complex128, while T / 64 copies stay negligible).
 CHECKPOINT_INTERVAL = 64
 
