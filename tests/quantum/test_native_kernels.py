@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(build.library() is None, reason=f"C kernels unav
 DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
 # Relative to the largest entry: complex64 sums of 2**n float products, complex128 exact.
 TOLERANCE = {"complex64": 1e-4, "complex128": 1e-11}
-QUBITS = (1, 2, 3, 4, 5, 9, 12, 13)
+QUBITS = (1, 2, 3, 4, 5, 9, 12, 13, 15)
 CIRCUITS = {
     "cnot_ring": dict(n_layers=1, entangler="cnot_ring", has_encoding=True),
     "cz_ring_two_layers": dict(n_layers=2, entangler="cz_ring", has_encoding=True),

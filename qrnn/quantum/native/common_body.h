@@ -32,6 +32,10 @@ static inline VEC NAME(splat)(REAL x) { return (VEC){0} + x; }
 
 static inline VEC *NAME(at)(REAL *p) { return (VEC *)__builtin_assume_aligned(p, VL * sizeof(REAL)); }
 
+/* Loads and stores of the caller's tensors, which need not be 64-byte aligned (views). */
+static inline VEC NAME(load)(const REAL *p) { VEC v; memcpy(&v, p, sizeof v); return v; }
+static inline void NAME(store)(REAL *p, VEC v) { memcpy(p, &v, sizeof v); }
+
 /* Per-thread planar work space, grown on demand: up to 6 arrays of 2**n reals (a step's
  * backward holds a state, its gradient and a spare pair). */
 static __thread REAL *NAME(scratch_data) = 0;
@@ -62,35 +66,53 @@ typedef double NAME(wide) __attribute__((vector_size(VL * sizeof(double))));
 typedef INT_LANE NAME(lanes) __attribute__((vector_size(VL * sizeof(REAL))));
 #define LANES NAME(lanes)
 
+#if RUNTIME_SHUFFLE
+/* The lanes of output vector v come from `groups` source vectors, (index[v] / VL) ^ blocks[g],
+ * shuffled by lane ^ (index[v] % VL) and picked by masks[g]. */
+typedef struct {
+    int64_t blocks[VL];
+    LANES masks[VL], lane;
+    int groups;
+} NAME(gather_plan);
+
+static void NAME(plan_gather)(const int64_t *index, NAME(gather_plan) *plan) {
+    plan->groups = 0;
+    plan->lane = (LANES){0};
+    for (int l = 0; l < VL; l++) {
+        int64_t block = index[l] / VL;
+        int g = 0;
+        while (g < plan->groups && plan->blocks[g] != block) g++;
+        if (g == plan->groups) { plan->blocks[g] = block; plan->masks[g] = (LANES){0}; plan->groups++; }
+        plan->masks[g][l] = -1;
+        plan->lane[l] = (INT_LANE)(index[l] % VL);
+    }
+}
+
+/* Planar vector v of in[index[.]]: (*r, *i). */
+static inline void NAME(gather)(const NAME(gather_plan) *plan, const REAL *re, const REAL *im, const int64_t *index, int64_t v,
+                                VEC *r_out, VEC *i_out) {
+    int64_t origin = index[v], base = origin / VL;
+    LANES shuffle = plan->lane ^ (INT_LANE)(origin % VL);
+    LANES r = {0}, i = {0};
+    for (int g = 0; g < plan->groups; g++) {
+        int64_t source = (base ^ plan->blocks[g]) * VL;
+        LANES a = (LANES)__builtin_shuffle(*NAME(at)((REAL *)re + source), shuffle);
+        LANES b = (LANES)__builtin_shuffle(*NAME(at)((REAL *)im + source), shuffle);
+        r = (a & plan->masks[g]) | (r & ~plan->masks[g]);
+        i = (b & plan->masks[g]) | (i & ~plan->masks[g]);
+    }
+    *r_out = (VEC)r;
+    *i_out = (VEC)i;
+}
+#endif
+
 /* Planar to planar: out[i] = in[index[i]] for an XOR-linear index. */
 static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index) {
 #if RUNTIME_SHUFFLE
     if (length >= VL) {
-        int64_t blocks[VL];
-        LANES masks[VL], lane = {0};
-        int groups = 0;
-        for (int l = 0; l < VL; l++) {
-            int64_t block = index[l] / VL;
-            int g = 0;
-            while (g < groups && blocks[g] != block) g++;
-            if (g == groups) { blocks[groups] = block; masks[groups] = (LANES){0}; groups++; }
-            masks[g][l] = -1;
-            lane[l] = (INT_LANE)(index[l] % VL);
-        }
-        for (int64_t v = 0; v < length; v += VL) {
-            int64_t origin = index[v], base = origin / VL;
-            LANES shuffle = lane ^ (INT_LANE)(origin % VL);
-            LANES r = {0}, i = {0};
-            for (int g = 0; g < groups; g++) {
-                int64_t source = (base ^ blocks[g]) * VL;
-                LANES a = (LANES)__builtin_shuffle(*NAME(at)((REAL *)re + source), shuffle);
-                LANES b = (LANES)__builtin_shuffle(*NAME(at)((REAL *)im + source), shuffle);
-                r = (a & masks[g]) | (r & ~masks[g]);
-                i = (b & masks[g]) | (i & ~masks[g]);
-            }
-            *NAME(at)(out_re + v) = (VEC)r;
-            *NAME(at)(out_im + v) = (VEC)i;
-        }
+        NAME(gather_plan) plan;
+        NAME(plan_gather)(index, &plan);
+        for (int64_t v = 0; v < length; v += VL) NAME(gather)(&plan, re, im, index, v, NAME(at)(out_re + v), NAME(at)(out_im + v));
         return;
     }
 #endif
@@ -117,29 +139,71 @@ static void NAME(permute)(const REAL *re, const REAL *im, REAL *out_re, REAL *ou
     if (sign) NAME(apply_sign)(out_re, out_im, length, sign);
 }
 
+/* Interleaved x into planar (re, im), no permutation. */
+static void NAME(deinterleave)(const REAL *x, REAL *re, REAL *im, int64_t length) {
+    if (length < VL) {
+        for (int64_t i = 0; i < length; i++) { re[i] = x[2 * i]; im[i] = x[2 * i + 1]; }
+        return;
+    }
+    for (int64_t v = 0; v < length; v += VL) {
+        VEC a = NAME(load)(x + 2 * v), b = NAME(load)(x + 2 * v + VL);
+        *NAME(at)(re + v) = EVEN(a, b);
+        *NAME(at)(im + v) = ODD(a, b);
+    }
+}
+
 /* Interleaved x into planar (re, im): re + i im = sign * x[index] (index and sign optional;
  * with an index, spare_re/spare_im hold the unpermuted planar state on the way). */
 static void NAME(split)(const REAL *x, REAL *re, REAL *im, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
                         REAL *spare_im) {
-    REAL *to_re = index ? spare_re : re, *to_im = index ? spare_im : im;
-    for (int64_t i = 0; i < length; i++) { to_re[i] = x[2 * i]; to_im[i] = x[2 * i + 1]; }
+    NAME(deinterleave)(x, index ? spare_re : re, index ? spare_im : im, length);
     if (index) NAME(permute_linear)(spare_re, spare_im, re, im, length, index);
     if (sign) NAME(apply_sign)(re, im, length, sign);
 }
 
-/* Planar (re, im) into interleaved y = sign * (re + i im)[index] (index and sign optional;
- * with an index, spare_re/spare_im hold the permuted planar state on the way). */
+/* Planar (re, im) into interleaved y = sign * (re + i im)[index] (index and sign optional).
+ * The permutation's gathered vectors are interleaved and stored at once; without vector
+ * shuffles (clang) spare_re/spare_im hold the permuted planar state on the way. */
 static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
                        REAL *spare_im) {
+    if (length < VL) {
+        for (int64_t i = 0; i < length; i++) {
+            int64_t j = index ? index[i] : i;
+            REAL s = sign ? sign[i] : 1;
+            y[2 * i] = s * re[j];
+            y[2 * i + 1] = s * im[j];
+        }
+        return;
+    }
+#if RUNTIME_SHUFFLE
+    NAME(gather_plan) plan;
+    if (index) NAME(plan_gather)(index, &plan);
+#else
     if (index) {
         NAME(permute_linear)(re, im, spare_re, spare_im, length, index);
         re = spare_re;
         im = spare_im;
+        index = 0;
     }
-    if (sign) {
-        for (int64_t i = 0; i < length; i++) { y[2 * i] = sign[i] * re[i]; y[2 * i + 1] = sign[i] * im[i]; }
-    } else {
-        for (int64_t i = 0; i < length; i++) { y[2 * i] = re[i]; y[2 * i + 1] = im[i]; }
+#endif
+    for (int64_t v = 0; v < length; v += VL) {
+        VEC r, i;
+#if RUNTIME_SHUFFLE
+        if (index) {
+            NAME(gather)(&plan, re, im, index, v, &r, &i);
+        } else
+#endif
+        {
+            r = *NAME(at)((REAL *)re + v);
+            i = *NAME(at)((REAL *)im + v);
+        }
+        if (sign) {
+            VEC s = NAME(load)(sign + v);
+            r *= s;
+            i *= s;
+        }
+        NAME(store)(y + 2 * v, ZIP_LO(r, i));
+        NAME(store)(y + 2 * v + VL, ZIP_HI(r, i));
     }
 }
 

@@ -58,18 +58,93 @@ static inline void NAME(prefetch_slice)(const void *address, int64_t bytes, int6
         for (const char *p = start; p < stop; p += 64) __builtin_prefetch(p, 0, 2);
 }
 
+/* ---- qubits above the tile, up to three per pass ---------------------------------------
+ * Qubits k0 .. k0+m-1 pair amplitudes across adjacent index bits, so the 2**m amplitudes an
+ * m-qubit group mixes sit at p + t * low (t < 2**m, low = 2**(n-k0-m)): a pass loads those
+ * 2**m vectors (from the interleaved input when `source` is given: the split costs no pass
+ * of its own), applies the m gates in registers and stores them, one read and one write of
+ * the element for up to three qubits instead of one per qubit. */
+
+#define MAX_GROUP 3
+
+static inline __attribute__((always_inline)) void NAME(gates_in_registers)(VEC *xr, VEC *xi, int m, const VEC *c) {
+#pragma GCC unroll 4
+    for (int j = 0; j < m; j++, c += 8) {
+        int s = 1 << (m - 1 - j);
+#pragma GCC unroll 8
+        for (int t = 0; t < (1 << m); t++) {
+            if (t & s) continue;
+            VEC x0r = xr[t], x0i = xi[t], x1r = xr[t + s], x1i = xi[t + s];
+            xr[t] = c[0] * x0r - c[1] * x0i + c[2] * x1r - c[3] * x1i;
+            xi[t] = c[0] * x0i + c[1] * x0r + c[2] * x1i + c[3] * x1r;
+            xr[t + s] = c[4] * x0r - c[5] * x0i + c[6] * x1r - c[7] * x1i;
+            xi[t + s] = c[4] * x0i + c[5] * x0r + c[6] * x1i + c[7] * x1r;
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void NAME(group_pass)(REAL *re, REAL *im, const REAL *source, int64_t length, int k0,
+                                                                    int m, const VEC *c) {
+    int64_t low = length >> (k0 + m), block = length >> k0;
+    VEC xr[1 << MAX_GROUP], xi[1 << MAX_GROUP];
+    for (int64_t o = 0; o < length; o += block)
+        for (int64_t p = o; p < o + low; p += VL) {
+#pragma GCC unroll 8
+            for (int t = 0; t < (1 << m); t++) {
+                int64_t a = p + t * low;
+                if (source) {
+                    VEC u = NAME(load)(source + 2 * a), w = NAME(load)(source + 2 * a + VL);
+                    xr[t] = EVEN(u, w);
+                    xi[t] = ODD(u, w);
+                } else {
+                    xr[t] = *NAME(at)(re + a);
+                    xi[t] = *NAME(at)(im + a);
+                }
+            }
+            NAME(gates_in_registers)(xr, xi, m, c);
+#pragma GCC unroll 8
+            for (int t = 0; t < (1 << m); t++) {
+                *NAME(at)(re + p + t * low) = xr[t];
+                *NAME(at)(im + p + t * low) = xi[t];
+            }
+        }
+}
+
+/* Gates of qubits k0 .. k0+m-1 (m <= MAX_GROUP, each pair at least a vector apart). */
+static void NAME(gate_group)(REAL *re, REAL *im, const REAL *source, int64_t length, int k0, int m, const REAL *gates) {
+    VEC c[8 * MAX_GROUP];
+    for (int j = 0; j < m; j++)
+        for (int e = 0; e < 8; e++) c[8 * j + e] = NAME(splat)(gates[8 * (k0 + j) + e]);
+    switch (2 * m + (source != 0)) {  /* constant m and source: the loops unroll, the vectors stay in registers */
+        case 2: NAME(group_pass)(re, im, 0, length, k0, 1, c); break;
+        case 3: NAME(group_pass)(re, im, source, length, k0, 1, c); break;
+        case 4: NAME(group_pass)(re, im, 0, length, k0, 2, c); break;
+        case 5: NAME(group_pass)(re, im, source, length, k0, 2, c); break;
+        case 6: NAME(group_pass)(re, im, 0, length, k0, 3, c); break;
+        default: NAME(group_pass)(re, im, source, length, k0, 3, c); break;
+    }
+}
+
 /* Gate g on every qubit (gates: n x 8 reals) of one planar element of 2**n amplitudes,
  * prefetching `next` (an element's interleaved input, or NULL) for reading and `out` (an
- * element's interleaved output, or NULL) for writing on the way. */
-static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next, REAL *out) {
+ * element's interleaved output, or NULL) for writing on the way. With `source` (an
+ * interleaved element, or NULL) the element is first split from there into (re, im). */
+static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next, REAL *out, const REAL *source) {
     int64_t length = (int64_t)1 << n;
+    int tile_bits = n < TILE_BITS ? n : TILE_BITS;
+    if (length < VL || tile_bits == n) {
+        if (source) NAME(deinterleave)(source, re, im, length);
+        source = 0;
+    }
     if (length < VL) {
         for (int k = 0; k < n; k++) NAME(gate_scalar)(re, im, length, (int64_t)1 << (n - 1 - k), gates + 8 * k);
         return;
     }
-    int tile_bits = n < TILE_BITS ? n : TILE_BITS;
+    for (int k = 0; k < n - tile_bits; k += MAX_GROUP) {
+        int m = n - tile_bits - k < MAX_GROUP ? n - tile_bits - k : MAX_GROUP;
+        NAME(gate_group)(re, im, k == 0 ? source : 0, length, k, m, gates);
+    }
     int64_t tile = (int64_t)1 << tile_bits, bytes = 2 * length * (int64_t)sizeof(REAL);
-    for (int k = 0; k < n - tile_bits; k++) NAME(gate_pairs)(re, im, length, (int64_t)1 << (n - 1 - k), gates + 8 * k);
     int64_t slices = (length / tile) * tile_bits, slice = 0;
     for (int64_t start = 0; start < length; start += tile) {
         for (int k = n - tile_bits; k < n; k++, slice++) {
@@ -244,7 +319,7 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const double *phases, const int32
         const REAL *x = in + 2 * length * b;
         REAL *y = out + 2 * length * b;
         qrnn_gates_from_phases(phases + 2 * count * gates_per_element * b, gates_per_element, kinds, count, built);
-        NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im);
+        if (inverse || layers == 0) NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im);
         for (int step = 0; step < layers; step++) {
             int l = inverse ? layers - 1 - step : step;
             const double *g = built + (int64_t)8 * n * l;
@@ -255,7 +330,7 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const double *phases, const int32
             for (int e = 0; e < 8 * n; e++) gates[e] = (REAL)g[e];
             if (inverse) NAME(adjoint)(gates, n);
             const REAL *next = (step == 0 && b + 1 < batch) ? x + 2 * length : 0;
-            NAME(apply_gates)(re, im, n, gates, next, step == layers - 1 ? y : 0);
+            NAME(apply_gates)(re, im, n, gates, next, step == layers - 1 ? y : 0, !inverse && step == 0 ? x : 0);
             if (!inverse && step < layers - 1 && entangled) {
                 NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
@@ -298,9 +373,9 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *ph
             NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
             for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
             NAME(adjoint)(adjoint, n);
-            NAME(apply_gates)(gr, gi, n, adjoint, 0, 0);
+            NAME(apply_gates)(gr, gi, n, adjoint, 0, 0, 0);
             if (l > 0) {
-                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0);
+                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
                 if (entangled) {
                     NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
                     REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;

@@ -32,12 +32,25 @@
 #define MASK8_2 2, 3, 0, 1, 6, 7, 4, 5
 #define MASK8_4 4, 5, 6, 7, 0, 1, 2, 3
 
+/* Lane masks of EVEN/ODD (the real and imaginary parts of two interleaved vectors) and of
+ * ZIP_LO/ZIP_HI (interleaving a real and an imaginary vector back). */
+#define EVEN16 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define ODD16 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define ZIP_LO16 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define ZIP_HI16 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define ZIP_LO8 0, 8, 1, 9, 2, 10, 3, 11
+#define ZIP_HI8 4, 12, 5, 13, 6, 14, 7, 15
+
 #if defined(__clang__)
 #define SHUFFLE(x, mask_type, ...) __builtin_shufflevector((x), (x), __VA_ARGS__)
+#define SHUFFLE2(x, y, mask_type, ...) __builtin_shufflevector((x), (y), __VA_ARGS__)
 /* Clang has no shuffle by a run-time lane vector: its permutations take the scalar loop. */
 #define RUNTIME_SHUFFLE 0
 #else
 #define SHUFFLE(x, mask_type, ...) __builtin_shuffle((x), (mask_type){__VA_ARGS__})
+#define SHUFFLE2(x, y, mask_type, ...) __builtin_shuffle((x), (y), (mask_type){__VA_ARGS__})
 #define RUNTIME_SHUFFLE 1
 #endif
 
@@ -59,6 +72,10 @@ static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
 #define VL 16
 #define TILE_BITS 11
 #define FLIP(x, d) flip_f32((x), (d))
+#define EVEN(a, b) SHUFFLE2((a), (b), f32_mask, EVEN16)
+#define ODD(a, b) SHUFFLE2((a), (b), f32_mask, ODD16)
+#define ZIP_LO(r, i) SHUFFLE2((r), (i), f32_mask, ZIP_LO16)
+#define ZIP_HI(r, i) SHUFFLE2((r), (i), f32_mask, ZIP_HI16)
 #define NAME(x) x##_f32
 #include "common_body.h"
 #include "layers_body.h"
@@ -69,6 +86,10 @@ static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
 #undef VL
 #undef TILE_BITS
 #undef FLIP
+#undef EVEN
+#undef ODD
+#undef ZIP_LO
+#undef ZIP_HI
 #undef NAME
 #undef VEC
 #undef WIDE
@@ -92,6 +113,10 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 #define VL 8
 #define TILE_BITS 10
 #define FLIP(x, d) flip_f64((x), (d))
+#define EVEN(a, b) SHUFFLE2((a), (b), f64_mask, EVEN8)
+#define ODD(a, b) SHUFFLE2((a), (b), f64_mask, ODD8)
+#define ZIP_LO(r, i) SHUFFLE2((r), (i), f64_mask, ZIP_LO8)
+#define ZIP_HI(r, i) SHUFFLE2((r), (i), f64_mask, ZIP_HI8)
 #define NAME(x) x##_f64
 #include "common_body.h"
 #include "layers_body.h"
