@@ -12,9 +12,9 @@ QRNN_KERNELS) and for its PyTorch path (the GPU path and the kernels' reference)
 side in the same rounds.
 
 The second table says where the kernels' step goes and what bounds it from below:
-  angles     gathering the step's angles and their half-angle cosines and sines (a few
-             tensor operations, the same at every n),
-  kernel     the C call that builds the gates and applies the layers and the entangler,
+  kernel     the C call (from Python, with its output's allocation) that takes the angles'
+             half-angle cosines and sines, builds the gates and applies the layers and the entangler,
+  overhead   step - kernel: the engine's checks and the autograd Function around that call,
   memory     that call with no layers: splitting the state into planar arrays and
              interleaving it back, i.e. reading and writing it once (the kernel's own floor),
   readout    the X/Y/Z readouts,
@@ -101,8 +101,6 @@ class Step:
             self.state = self.step(zero_state(batch, n_qubits, torch.complex64, device), self.encoding, self.variational)
         self.kernels = kernels.usable(self.state)
         if self.kernels:
-            angles, self.kinds = self.step._kernel_angles(batch, self.encoding, self.variational)
-            self.phases = kernels.half_angle_phases(angles)
             self.tables = self.step._kernel_tables(self.state)
 
     def run(self, readouts: bool = False):
@@ -113,16 +111,14 @@ class Step:
         with kernels.torch_path():
             return self.run(readouts)
 
-    def angles(self):
-        angles, _ = self.step._kernel_angles(self.state.shape[0], self.encoding, self.variational)
-        return kernels.half_angle_phases(angles)
-
-    def kernel(self, phases=None):
-        phases = self.phases if phases is None else phases
-        return kernels.step(self.state, phases, self.kinds, self.tables.index, self.tables.sign, inverse=False)
+    def kernel(self, layers: int | None = None):
+        variational = self.variational if layers is None else self.variational[:, :layers]
+        encoding = self.encoding if layers is None else None
+        kinds = self.step.kernel_rotations if layers is None else self.step.circuit.rotations
+        return kernels.step(self.state, encoding, variational, kinds, self.tables.index, self.tables.sign, inverse=False)[0]
 
     def memory_pass(self):
-        return self.kernel(self.phases[:, :0])
+        return self.kernel(layers=0)
 
     def readout(self):
         return pauli_expectations(self.state)
@@ -139,7 +135,7 @@ def measure(n_qubits: int, args, device: torch.device) -> dict:
         "pytorch_step": step.run_pytorch_path, "pytorch_step_readout": lambda: step.run_pytorch_path(readouts=True),
     }
     if step.kernels:
-        functions.update({"angles": step.angles, "kernel": step.kernel, "memory": step.memory_pass, "readout": step.readout})
+        functions.update({"kernel": step.kernel, "memory": step.memory_pass, "readout": step.readout})
     with torch.no_grad():
         seconds, warm = best_seconds(functions, args.repeats, device, flush=dram)
     bandwidth = dram_bytes / seconds["dram"]
@@ -153,8 +149,9 @@ def measure(n_qubits: int, args, device: torch.device) -> dict:
         row[f"{name}_gbs"] = 2 * args.layers * state_bytes / seconds[name] / 1e9
         row[f"{name}_fraction"] = floor / seconds[name]
         row[f"{name}_warm_ms"] = warm[name] * 1e3
-    for name in ("angles", "kernel", "memory", "readout"):
+    for name in ("kernel", "memory", "readout"):
         row[f"{name}_ms"] = seconds[name] * 1e3 if name in seconds else math.nan
+    row["overhead_ms"] = row["step_ms"] - row["kernel_ms"]
     row["compute_floor_ms"] = compute * 1e3
     row["best_fraction"] = floor / max(floor, compute)
     return row
@@ -189,9 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['n_qubits']:>3} {row['step_warm_ms']:>10.3f} {row['step_readout_warm_ms']:>14.3f} {row['pytorch_step_warm_ms']:>18.3f} "
               f"{row['pytorch_step_readout_warm_ms']:>14.3f} {row['pytorch_step_warm_ms'] / row['step_warm_ms']:>15.1f}x")
     print("where the kernels' step goes (ms, cold) and what bounds it (see --help):")
-    print(f"{'n':>3} {'angles':>7} {'kernel':>7} {'memory':>7} {'readout':>8} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
+    print(f"{'n':>3} {'kernel':>7} {'overhead':>9} {'memory':>7} {'readout':>8} {'GEMM GFLOP/s':>13} {'compute [ms]':>13} {'best':>6}")
     for row in rows:
-        print(f"{row['n_qubits']:>3} {row['angles_ms']:>7.3f} {row['kernel_ms']:>7.3f} {row['memory_ms']:>7.3f} {row['readout_ms']:>8.3f} "
+        print(f"{row['n_qubits']:>3} {row['kernel_ms']:>7.3f} {row['overhead_ms']:>9.3f} {row['memory_ms']:>7.3f} {row['readout_ms']:>8.3f} "
               f"{row['gemm_gflops']:>13.1f} {row['compute_floor_ms']:>13.3f} {row['best_fraction']:>5.0%}")
     atomic.write_csv(args.csv, rows, list(rows[0]))
     return 0

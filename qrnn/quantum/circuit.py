@@ -63,6 +63,11 @@ class EngineStep:
     def __init__(self, circuit: StepCircuit):
         self.circuit = circuit
         self.entangler = Entangler(circuit.entangler, circuit.n_qubits)
+        # The C kernels' rotations per gate: the encoding RY first (in layer 0; RY(0) = I after).
+        if circuit.n_layers == 0:
+            self.kernel_rotations = ("ry",)
+        else:
+            self.kernel_rotations = ("ry", *circuit.rotations) if circuit.has_encoding else tuple(circuit.rotations)
 
     def _layer_gates(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> list[torch.Tensor]:
         """The (batch, n, 2, 2) rotation layer of each block, the encoding fused into the first.
@@ -85,27 +90,13 @@ class EngineStep:
             layers.append(compose_rotations(kinds, angles, GATE_DTYPE).expand(batch, -1, -1, -1))
         return layers
 
-    def _kernel_angles(self, batch: int, encoding: torch.Tensor | None, variational: torch.Tensor | None):
-        """Every layer's angles for the C kernels, (batch, L, n, R) with their rotation kinds:
-        the encoding RY is the first rotation of layer 0, and RY(0) (the identity) that of the others."""
-        if self.circuit.n_layers == 0:
-            return encoding[:, None, :, None], ("ry",)
-        angles, kinds = variational.expand(batch, -1, -1, -1), self.circuit.rotations
-        if encoding is not None:
-            column = encoding[:, None, :, None]
-            if self.circuit.n_layers > 1:
-                column = torch.cat([column, column.new_zeros(batch, self.circuit.n_layers - 1, self.circuit.n_qubits, 1)], dim=1)
-            angles, kinds = torch.cat([column, angles], dim=-1), ("ry", *kinds)
-        return angles, tuple(kinds)
-
     def __call__(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
         """state (batch, 2**n); encoding (batch, n) or None; variational (batch or 1, L, n, R) or None."""
         self.circuit.check_angles(encoding, variational)
         if encoding is None and variational is None:
             return state
         if kernels.usable(state):
-            angles, kinds = self._kernel_angles(state.shape[0], encoding, variational)
-            return apply_step(state, angles, kinds, self._kernel_tables(state))
+            return apply_step(state, encoding, variational, self.kernel_rotations, self._kernel_tables(state))
         for gates in self._layer_gates(state.shape[0], encoding, variational):
             state = apply_single_qubit_layer(state, gates)
             if self.circuit.n_layers > 0:
@@ -120,8 +111,7 @@ class EngineStep:
             return state
         differentiable = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational))
         if kernels.usable(state) and not differentiable:
-            angles, kinds = self._kernel_angles(state.shape[0], encoding, variational)
-            return apply_inverse_step(state, angles, kinds, self._kernel_tables(state))
+            return apply_inverse_step(state, encoding, variational, self.kernel_rotations, self._kernel_tables(state))
         for gates in reversed(self._layer_gates(state.shape[0], encoding, variational)):
             if self.circuit.n_layers > 0:
                 state = self.entangler.inverse(state)

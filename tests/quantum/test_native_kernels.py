@@ -8,6 +8,7 @@ scalar loops), qubits inside a vector (lane shuffles), whole-vector pairs, and n
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -107,25 +108,57 @@ def test_readouts_of_known_states():
 
 
 @pytest.mark.parametrize("kinds", [("ry",), ("rx", "ry", "rz"), ("ry", "rx", "ry", "rz"), ("rz", "rz", "rx")])
-def test_gradcheck_of_the_step_and_the_readouts(kinds):
+@pytest.mark.parametrize("with_encoding", [False, True])
+def test_gradcheck_of_the_step_and_the_readouts(kinds, with_encoding):
     """Finite differences in double precision against the hand-written backwards (the
-    step's through its angles and its input state, over two layers and a CNOT ring)."""
+    step's through its input state and its angles, an encoding RY's among them, over two
+    layers and a CNOT ring)."""
     from qrnn.quantum.native.functions import Expectations, Step
 
     generator = torch.Generator().manual_seed(3)
     n_qubits = 5
     state = torch.randn(2, 2**n_qubits, generator=generator, dtype=torch.complex128)
     state = (state / state.norm(dim=1, keepdim=True)).requires_grad_()
-    angles = (torch.rand(2, 2, n_qubits, len(kinds), generator=generator, dtype=torch.float64) * 6).requires_grad_()
+    variational = (torch.rand(2, 2, n_qubits, len(kinds), generator=generator, dtype=torch.float64) * 6).requires_grad_()
     tables = EngineStep(StepCircuit(n_qubits, 2, kinds, "cnot_ring", False))._kernel_tables(state)
-    assert torch.autograd.gradcheck(lambda s, a: Step.apply(s, a, kinds, tables), (state, angles))
+    if with_encoding:
+        encoding = (torch.rand(2, n_qubits, generator=generator, dtype=torch.float64) * 6).requires_grad_()
+        rotations = ("ry", *kinds)
+        assert torch.autograd.gradcheck(lambda s, e, v: Step.apply(s, e, v, rotations, tables), (state, encoding, variational))
+    else:
+        assert torch.autograd.gradcheck(lambda s, v: Step.apply(s, None, v, kinds, tables), (state, variational))
     assert torch.autograd.gradcheck(Expectations.apply, (state,))
 
 
-def test_unknown_rotations_are_refused_by_name():
+def test_half_angle_phases_match_libm_over_the_whole_range():
+    """The kernels' vectorised cos(t/2), sin(t/2) (range reduction and polynomials) against
+    torch's to 2 ulp, from tiny angles through every quadrant to angles past the reduction's
+    range (libm there) and infinite ones (NaN, as torch's), float32 and float64 angles alike."""
+    generator = torch.Generator().manual_seed(5)
+    angles = torch.cat([
+        torch.tensor([0.0, -0.0, 1e-300, math.pi, -math.pi, 2 * math.pi, 3 * math.pi / 2, 1e6, -3e7, 1e300], dtype=torch.float64),
+        (torch.rand(4000, generator=generator, dtype=torch.float64) - 0.5) * 40,
+        (torch.rand(1000, generator=generator, dtype=torch.float64) - 0.5) * 2e6,
+    ])
+    for dtype in (torch.float64, torch.float32):
+        values = angles.to(dtype)
+        state = torch.zeros(values.numel(), 2, dtype=torch.complex128)
+        _, phases = kernels.step(state, None, values.view(-1, 1, 1, 1), ("rx",), None, None, False, keep_phases=True)
+        half = values.double() / 2
+        assert torch.allclose(phases.view(-1, 2), torch.stack((half.cos(), half.sin()), -1), rtol=0, atol=4.5e-16, equal_nan=True)
+    special = kernels.step(torch.zeros(2, 2, dtype=torch.complex128), None, torch.tensor([math.inf, math.nan]).view(2, 1, 1, 1),
+                           ("rx",), None, None, False, keep_phases=True)[1]
+    assert torch.isnan(special).all()
+
+
+def test_unknown_rotations_and_misshapen_angles_are_refused_by_name():
     state = torch.zeros(1, 4, dtype=torch.complex64)
     with pytest.raises(ValueError, match="not \\('rx', 'rw'\\)"):
-        kernels.step(state, torch.zeros(1, 1, 2, 2, 2, dtype=torch.float64), ("rx", "rw"), None, None, False)
+        kernels.step(state, None, torch.zeros(1, 1, 2, 2), ("rx", "rw"), None, None, False)
+    with pytest.raises(ValueError, match="variational angles of shape \\(1, 1, 3, 2\\)"):
+        kernels.step(state, None, torch.zeros(1, 1, 3, 2), ("rx", "ry"), None, None, False)
+    with pytest.raises(ValueError, match="'ry' first"):
+        kernels.step(state, torch.zeros(1, 2), torch.zeros(1, 1, 2, 1), ("rx", "ry"), None, None, False)
 
 
 def test_results_do_not_depend_on_the_thread_count():

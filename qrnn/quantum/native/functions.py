@@ -32,14 +32,15 @@ class EntanglerTables:
 
 
 class Step(torch.autograd.Function):
-    """(state, angles (batch, L, n, R), kinds, tables) -> the state after one circuit step:
-    per layer, each qubit's rotations ``kinds`` at its angles, then the entangler."""
+    """(state, encoding, variational, kinds, tables) -> the state after one circuit step:
+    per layer, each qubit's rotations ``kinds`` at its angles, then the entangler (angles
+    as in ``kernels.step``)."""
 
     @staticmethod
-    def forward(ctx, state, angles, kinds: tuple[str, ...], tables: EntanglerTables):
-        phases = kernels.half_angle_phases(angles)
-        out = kernels.step(state, phases, kinds, tables.index, tables.sign, inverse=False)
-        ctx.kinds, ctx.tables, ctx.angle_dtype = kinds, tables, angles.dtype
+    def forward(ctx, state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables):
+        out, phases = kernels.step(state, encoding, variational, kinds, tables.index, tables.sign, inverse=False, keep_phases=True)
+        ctx.kinds, ctx.tables = kinds, tables
+        ctx.angles = [(None, None) if t is None else (t.dtype, t.shape[0]) for t in (encoding, variational)]
         ctx.save_for_backward(out, phases)
         return out
 
@@ -48,17 +49,25 @@ class Step(torch.autograd.Function):
     def backward(ctx, grad):
         out, phases = ctx.saved_tensors
         grad_state, grad_angles = kernels.step_backward(out, grad, phases, ctx.kinds, ctx.tables.inverse_index, ctx.tables.sign)
-        return (grad_state if ctx.needs_input_grad[0] else None), grad_angles.to(ctx.angle_dtype), None, None
+        (encoding_dtype, _), (variational_dtype, variational_batch) = ctx.angles
+        grad_encoding = grad_variational = None
+        if ctx.needs_input_grad[1]:
+            grad_encoding = grad_angles[:, 0, :, 0].to(encoding_dtype)
+        if ctx.needs_input_grad[2]:
+            grad_variational = grad_angles[..., int(encoding_dtype is not None):]
+            if variational_batch != grad_variational.shape[0]:  # one set of angles broadcast over the batch
+                grad_variational = grad_variational.sum(0, keepdim=True)
+            grad_variational = grad_variational.to(variational_dtype)
+        return (grad_state if ctx.needs_input_grad[0] else None), grad_encoding, grad_variational, None, None
 
 
-def apply_step(state: torch.Tensor, angles: torch.Tensor, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
-    return Step.apply(state, angles, kinds, tables)
+def apply_step(state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
+    return Step.apply(state, encoding, variational, kinds, tables)
 
 
-def apply_inverse_step(state: torch.Tensor, angles: torch.Tensor, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
-    """U^dagger state for the U of ``apply_step(., angles, kinds, tables)``; no gradient."""
-    phases = kernels.half_angle_phases(angles.detach())
-    return kernels.step(state, phases, kinds, tables.inverse_index, tables.sign, inverse=True)
+def apply_inverse_step(state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
+    """U^dagger state for the U of ``apply_step(., encoding, variational, kinds, tables)``; no gradient."""
+    return kernels.step(state, encoding, variational, kinds, tables.inverse_index, tables.sign, inverse=True)[0]
 
 
 class Expectations(torch.autograd.Function):

@@ -100,13 +100,6 @@ def _qubits(state: torch.Tensor) -> int:
     return state.shape[1].bit_length() - 1
 
 
-def half_angle_phases(angles: torch.Tensor) -> torch.Tensor:
-    """(cos(t/2), sin(t/2)) of every angle t, float64 (..., 2): what the step kernels take
-    (PyTorch's vectorised cos and sin; libm's in C took 3x as long)."""
-    half = angles.to(torch.float64) * 0.5
-    return torch.stack((torch.cos(half), torch.sin(half)), dim=-1)
-
-
 @functools.lru_cache(maxsize=64)
 def _kind_codes(kinds: tuple[str, ...]) -> torch.Tensor:
     unknown = [kind for kind in kinds if kind not in ROTATION_CODES]
@@ -115,30 +108,71 @@ def _kind_codes(kinds: tuple[str, ...]) -> torch.Tensor:
     return torch.tensor([ROTATION_CODES[kind] for kind in kinds], dtype=torch.int32)
 
 
-def step(state: torch.Tensor, phases: torch.Tensor, kinds: tuple[str, ...], index, sign, inverse: bool) -> torch.Tensor:
-    """One circuit step on a batch of states: for each of L layers, every qubit's gate
-    R_kinds[-1] ... R_kinds[0] at its angles, then the entangler.
+def _angles(angles: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]:
+    """Angles as the kernels read them: (tensor, 1 if double else 0, elements from one batch
+    element's angles to the next's). The kernels read float32 and float64, and each batch
+    element's angles in order from any stride between them (the slices of a controller's
+    output), so most angles reach them without a copy."""
+    if angles is None:
+        return None, 0, 0
+    if angles.dtype not in (torch.float32, torch.float64):
+        angles = angles.to(torch.float64)
+    angles = angles.detach()
+    expected = 1
+    for size, stride in zip(reversed(angles.shape[1:]), reversed(angles.stride()[1:])):
+        if size != 1 and stride != expected:
+            angles = angles.contiguous()
+            break
+        expected *= size
+    return angles, int(angles.dtype == torch.float64), angles.stride(0) if angles.dim() and angles.shape[0] > 1 else 0
 
-    phases: (batch, L, n, len(kinds), 2) from ``half_angle_phases``. The entangler is a
+
+def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None, kinds: tuple[str, ...], index, sign,
+         inverse: bool, keep_phases: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One circuit step on a batch of states: for each of L layers, every qubit's gate
+    R_kinds[-1] ... R_kinds[0] at its angles, then the entangler. Returns the new states and,
+    with ``keep_phases``, the angles' (cos(t/2), sin(t/2)) as (batch, L, n, len(kinds), 2)
+    float64, which ``step_backward`` takes.
+
+    encoding (batch, n) or None: the angles of an RY that is every gate's first rotation
+    (kinds[0] = "ry"), in the first layer (RY(0) = I in the others). variational (batch or
+    1, L, n, len(kinds) minus 1 with an encoding) or None: the other rotations' angles; None
+    means one layer of the encoding alone. Angles are float32 or float64 (or cast to
+    float64); the kernels compute with them in double precision. The entangler is a
     permutation (new[i] = old[index[i]]) or a diagonal of signs (real, the state's
     precision), or neither. inverse: U^dagger state instead (index then E's inverse table).
     """
     state = _dense(state)
-    phases = _dense(phases, torch.float64)
     batch, dimension = state.shape
     n = _qubits(state)
-    if phases.shape[0] != batch or phases.shape[2:] != (n, len(kinds), 2):
-        raise ValueError(f"angles of shape {tuple(phases.shape[:-1])} do not fit states of shape {tuple(state.shape)} and rotations {kinds}")
+    encoding, encoding_double, encoding_stride = _angles(encoding)
+    variational, variational_double, variational_stride = _angles(variational)
+    first = int(encoding is not None)
+    codes = _kind_codes(tuple(kinds))
+    if encoding is not None and (tuple(encoding.shape) != (batch, n) or kinds[0] != "ry"):
+        raise ValueError(f"encoding angles of shape {tuple(encoding.shape)} and rotations {kinds} do not fit states of shape "
+                         f"{tuple(state.shape)}: expected ({batch}, {n}) and 'ry' first")
+    if variational is None:
+        layers = first
+        if first and len(kinds) != 1:
+            raise ValueError(f"without variational angles the encoding is the only rotation, not {kinds}")
+    else:
+        if variational.dim() != 4 or variational.shape[0] not in (1, batch) or tuple(variational.shape[2:]) != (n, len(kinds) - first):
+            raise ValueError(f"variational angles of shape {tuple(variational.shape)} do not fit states of shape "
+                             f"{tuple(state.shape)} and rotations {kinds}: expected ({batch} or 1, L, {n}, {len(kinds) - first})")
+        layers = variational.shape[1]
     out = torch.empty_like(state)
-    function, codes, layers = _function("qrnn_step", state.dtype), _kind_codes(tuple(kinds)), phases.shape[1]
+    phases = torch.empty(batch, layers, n, len(kinds), 2, dtype=torch.float64) if keep_phases else None
+    function = _function("qrnn_step", state.dtype)
     _parallel(
         lambda start, stop: function(
-            _address(state, start), _address(out, start), _address(phases, start), codes.data_ptr(), len(kinds), stop - start, n,
+            _address(state, start), _address(out, start), _address(encoding, start), encoding_stride,
+            _address(variational, start if variational_stride else 0), variational_stride, encoding_double | 2 * variational_double, _address(phases, start), codes.data_ptr(), len(kinds), stop - start, n,
             layers, _address(index), _address(sign), int(inverse),
         ),
         batch, dimension * max(layers, 1),
     )
-    return out
+    return out, phases
 
 
 def step_backward(out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, kinds: tuple[str, ...], inverse_index, sign):

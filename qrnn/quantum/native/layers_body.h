@@ -297,28 +297,34 @@ static int NAME(check)(int n, int layers, const int32_t *kinds, int count) {
     return 0;
 }
 
-/* One step: for each layer l, every qubit's gate (built from the rotation angles' phases
- * (cos(t/2), sin(t/2)): batch x layers x n x count x 2 doubles, kinds[count] in X, Y, Z,
- * applied in that order), then the entangler E (y[i] = sign[i] * z[index[i]]); index and
- * sign are optional. inverse = 1: the adjoint step, U^dagger x (then index is E's inverse
- * table): for each layer, last first, E^-1 and then the adjoint gates.
+/* One step: for each layer l, every qubit's gate (its rotations kinds[count] in X, Y, Z,
+ * applied in that order, at the angles of `encoding` and `variational`, batch element b's
+ * at b times their strides, see qrnn_step_phases in rotations.h), then the entangler E (y[i] = sign[i] * z[index[i]]);
+ * index and sign are optional. The angles' phases (cos(t/2), sin(t/2)) are written to
+ * `phases` (batch x layers x n x count x 2 doubles) when it is given, for the backward.
+ * inverse = 1: the adjoint step, U^dagger x (then index is E's inverse table): for each
+ * layer, last first, E^-1 and then the adjoint gates.
  * Every entry point returns 0, -1 if its work space could not be allocated, -2 for n
  * outside 1..MAX_QUBITS, -3 for bad rotation kinds. */
-int NAME(qrnn_step)(const REAL *in, REAL *out, const double *phases, const int32_t *kinds, int count, int64_t batch, int n,
-                    int layers, const int64_t *index, const REAL *sign, int inverse) {
+int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t encoding_stride, const void *variational,
+                    int64_t variational_stride, int angle_types, double *phases, const int32_t *kinds, int count, int64_t batch, int n, int layers,
+                    const int64_t *index, const REAL *sign, int inverse) {
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
-    int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
+    int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers, angles_per_element = gates_per_element * count;
     REAL *work = NAME(scratch)(4 * length);
-    double *built = NAME(gate_space)(8 * gates_per_element);
+    double *built = NAME(gate_space)((8 + 3 * count) * gates_per_element);  /* gates, angles, and phases unless kept */
     if (!work || !built) return -1;
+    double *angles = built + 8 * gates_per_element, *own_phases = angles + angles_per_element;
     REAL *re = work, *im = work + length, *spare_re = work + 2 * length, *spare_im = work + 3 * length;
     REAL gates[8 * MAX_QUBITS];
     int entangled = index || sign;
     for (int64_t b = 0; b < batch; b++) {
         const REAL *x = in + 2 * length * b;
         REAL *y = out + 2 * length * b;
-        qrnn_gates_from_phases(phases + 2 * count * gates_per_element * b, gates_per_element, kinds, count, built);
+        double *element_phases = phases ? phases + 2 * angles_per_element * b : own_phases;
+        qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, element_phases);
+        qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
         if (inverse || layers == 0) NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im);
         for (int step = 0; step < layers; step++) {
             int l = inverse ? layers - 1 - step : step;

@@ -12,6 +12,7 @@
  * a complex output, dL/dt_i = Re sum conj(gU) * dU/dt_i = Im(sum conj(gU) * A_i P_i R_i B_i) / 2.
  */
 
+#include <math.h>
 #include <stdint.h>
 
 #include "rotations.h"
@@ -57,8 +58,66 @@ int qrnn_rotation_kinds_valid(const int32_t *kinds, int count) {
     return 1;
 }
 
-/* phases: gates x count x (cos(t/2), sin(t/2)) of the angles t (the caller computes them in one
- * vectorised pass: a libm sin and cos per angle here cost more than the rest of this file);
+/* ---- cos(t/2) and sin(t/2) of every angle -------------------------------------------------
+ * A libm sin and cos per angle cost more than the rest of this file, so the loop below is
+ * written to vectorise: x = t/2 is reduced to r = x - k pi/2 (|r| <= pi/4) with pi/2 in
+ * three parts (Cody-Waite; the first has 33 bits, so k * part is exact for |k| < 2**20),
+ * and sin r, cos r are fdlibm's minimax polynomials (errors below an ulp on |r| <= pi/4).
+ * Angles beyond the reduction's range (|x| > 2**19, inf, NaN) go to libm afterwards. */
+
+#define REDUCIBLE 524288.0  /* 2**19 */
+static const double TWO_OVER_PI = 6.36619772367581382433e-01;
+static const double PIO2_1 = 1.57079632673412561417e+00, PIO2_2 = 6.07710050630396597660e-11,
+                    PIO2_3 = 2.02226624871116645580e-21;
+static const double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04,
+                    S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+static const double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03, C3 = 2.48015872894767294178e-05,
+                    C4 = -2.75573143513906633035e-07, C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+
+void qrnn_half_angle_phases(const double *angles, int64_t count, double *phases) {
+    int large = 0;
+    for (int64_t i = 0; i < count; i++) {
+        double x = 0.5 * angles[i];
+        int inside = fabs(x) <= REDUCIBLE;  /* false for NaN */
+        large |= !inside;
+        double k = inside ? rint(x * TWO_OVER_PI) : 0.0;
+        double r = ((x - k * PIO2_1) - k * PIO2_2) - k * PIO2_3, z = r * r;
+        double s = r + r * z * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))));
+        double c = 1.0 - 0.5 * z + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6)))));
+        int64_t quadrant = (int64_t)k & 3;  /* x = r + quadrant pi/2 (mod 2 pi) */
+        double sine = quadrant & 1 ? c : s, cosine = quadrant & 1 ? s : c;
+        phases[2 * i] = (quadrant == 1 || quadrant == 2) ? -cosine : cosine;
+        phases[2 * i + 1] = quadrant & 2 ? -sine : sine;
+    }
+    if (large)
+        for (int64_t i = 0; i < count; i++) {
+            double x = 0.5 * angles[i];
+            if (!(fabs(x) <= REDUCIBLE)) {
+                phases[2 * i] = cos(x);
+                phases[2 * i + 1] = sin(x);
+            }
+        }
+}
+
+static inline double angle_at(const void *angles, int is_double, int64_t i) {
+    return is_double ? ((const double *)angles)[i] : (double)((const float *)angles)[i];
+}
+
+void qrnn_step_phases(const void *encoding, int64_t encoding_stride, const void *variational, int64_t variational_stride,
+                      int angle_types, int64_t element, int layers, int n, int count, double *angles, double *phases) {
+    int first = encoding != 0, per_gate = count - first;
+    const int64_t enc = element * encoding_stride, var = element * variational_stride;
+    for (int l = 0; l < layers; l++)
+        for (int q = 0; q < n; q++) {
+            double *a = angles + ((int64_t)l * n + q) * count;
+            if (first) a[0] = l == 0 ? angle_at(encoding, angle_types & 1, enc + q) : 0.0;
+            for (int r = 0; r < per_gate; r++)
+                a[first + r] = angle_at(variational, angle_types & 2, var + ((int64_t)l * n + q) * per_gate + r);
+        }
+    qrnn_half_angle_phases(angles, (int64_t)layers * n * count, phases);
+}
+
+/* phases: gates x count x (cos(t/2), sin(t/2)) of the angles t (qrnn_step_phases);
  * out: gates x 2 x 2 complex (8 doubles each). */
 void qrnn_gates_from_phases(const double *phases, int64_t gates, const int32_t *kinds, int count, double *out) {
     for (int64_t g = 0; g < gates; g++) {

@@ -9,6 +9,18 @@ enum { KIND_X = 0, KIND_Y = 1, KIND_Z = 2, MAX_ROTATIONS = 8 };
 /* 1 if every kind is X, Y or Z and 1 <= count <= MAX_ROTATIONS. */
 int qrnn_rotation_kinds_valid(const int32_t *kinds, int count);
 
+/* (cos(t/2), sin(t/2)) of count angles t into phases (count x 2). */
+void qrnn_half_angle_phases(const double *angles, int64_t count, double *phases);
+
+/* One batch element's phases (layers x n x count x 2) from a step's angles: with `encoding`
+ * (n angles at element * encoding_stride) the first rotation of every gate is the encoding
+ * RY, at its angle in layer 0 and at 0 after; the others come from `variational`
+ * (layers x n x (count - 1 or count) angles at element * variational_stride). angle_types:
+ * bit 0 set if encoding holds doubles (else floats), bit 1 the same for variational.
+ * angles: layers x n x count doubles of work space. */
+void qrnn_step_phases(const void *encoding, int64_t encoding_stride, const void *variational, int64_t variational_stride,
+                      int angle_types, int64_t element, int layers, int n, int count, double *angles, double *phases);
+
 /* phases: gates x count x (cos(t/2), sin(t/2)); out: gates x 2 x 2 complex (8 doubles each). */
 void qrnn_gates_from_phases(const double *phases, int64_t gates, const int32_t *kinds, int count, double *out);
 

@@ -123,4 +123,4 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 #include "readout_body.h"
 
 /* Lets the loader check that the library it opened is the one built from this source. */
-int qrnn_kernels_abi(void) { return 2; }
+int qrnn_kernels_abi(void) { return 3; }
