@@ -68,14 +68,18 @@ typedef INT_LANE NAME(lanes) __attribute__((vector_size(VL * sizeof(REAL))));
 
 #if RUNTIME_SHUFFLE
 /* The lanes of output vector v come from `groups` source vectors, (index[v] / VL) ^ blocks[g],
- * shuffled by lane ^ (index[v] % VL) and picked by masks[g]. */
+ * shuffled by lane ^ (index[v] % VL) and picked by masks[g]. index[v] itself follows from
+ * index[v - VL] by one XOR (advance[ctz v]: the index of the bits that flip from v - VL to
+ * v), so the table (as large as the state) is not read along the way. */
 typedef struct {
-    int64_t blocks[VL];
+    int64_t blocks[VL], advance[64];
     LANES masks[VL], lane;
     int groups;
 } NAME(gather_plan);
 
-static void NAME(plan_gather)(const int64_t *index, NAME(gather_plan) *plan) {
+static void NAME(plan_gather)(const int64_t *index, int64_t length, NAME(gather_plan) *plan) {
+    int64_t flipped = 0;
+    for (int b = __builtin_ctzll(VL); ((int64_t)1 << b) < length; b++) plan->advance[b] = flipped ^= index[(int64_t)1 << b];
     plan->groups = 0;
     plan->lane = (LANES){0};
     for (int l = 0; l < VL; l++) {
@@ -88,10 +92,15 @@ static void NAME(plan_gather)(const int64_t *index, NAME(gather_plan) *plan) {
     }
 }
 
-/* Planar vector v of in[index[.]]: (*r, *i). */
-static inline void NAME(gather)(const NAME(gather_plan) *plan, const REAL *re, const REAL *im, const int64_t *index, int64_t v,
-                                VEC *r_out, VEC *i_out) {
-    int64_t origin = index[v], base = origin / VL;
+/* Index of the vector after v (v + VL < length) from origin = index[v]. */
+static inline int64_t NAME(advance)(const NAME(gather_plan) *plan, int64_t v, int64_t origin) {
+    return origin ^ plan->advance[__builtin_ctzll(v + VL)];
+}
+
+/* Planar vector v of in[index[.]] from origin = index[v]: (*r, *i). */
+static inline void NAME(gather)(const NAME(gather_plan) *plan, const REAL *re, const REAL *im, int64_t origin, VEC *r_out,
+                                VEC *i_out) {
+    int64_t base = origin / VL;
     LANES shuffle = plan->lane ^ (INT_LANE)(origin % VL);
     LANES r = {0}, i = {0};
     for (int g = 0; g < plan->groups; g++) {
@@ -111,8 +120,9 @@ static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, R
 #if RUNTIME_SHUFFLE
     if (length >= VL) {
         NAME(gather_plan) plan;
-        NAME(plan_gather)(index, &plan);
-        for (int64_t v = 0; v < length; v += VL) NAME(gather)(&plan, re, im, index, v, NAME(at)(out_re + v), NAME(at)(out_im + v));
+        NAME(plan_gather)(index, length, &plan);
+        for (int64_t v = 0, origin = index[0]; v < length; origin = v + VL < length ? NAME(advance)(&plan, v, origin) : 0, v += VL)
+            NAME(gather)(&plan, re, im, origin, NAME(at)(out_re + v), NAME(at)(out_im + v));
         return;
     }
 #endif
@@ -177,7 +187,8 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
     }
 #if RUNTIME_SHUFFLE
     NAME(gather_plan) plan;
-    if (index) NAME(plan_gather)(index, &plan);
+    int64_t origin = 0;
+    if (index) NAME(plan_gather)(index, length, &plan), origin = index[0];
 #else
     if (index) {
         NAME(permute_linear)(re, im, spare_re, spare_im, length, index);
@@ -190,7 +201,8 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
         VEC r, i;
 #if RUNTIME_SHUFFLE
         if (index) {
-            NAME(gather)(&plan, re, im, index, v, &r, &i);
+            NAME(gather)(&plan, re, im, origin, &r, &i);
+            if (v + VL < length) origin = NAME(advance)(&plan, v, origin);
         } else
 #endif
         {
@@ -207,15 +219,4 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
     }
 }
 
-/* Per-lane coefficients for a qubit inside the vector: lanes whose bit is 0 take
- * (g00 on self, g01 on partner), lanes whose bit is 1 take (g11, g10). */
-static void NAME(lane_coefficients)(int d, const REAL *g, VEC *self_r, VEC *self_i, VEC *other_r, VEC *other_i) {
-    for (int j = 0; j < VL; j++) {
-        int bit = (j & d) != 0;
-        (*self_r)[j] = bit ? g[6] : g[0];
-        (*self_i)[j] = bit ? g[7] : g[1];
-        (*other_r)[j] = bit ? g[4] : g[2];
-        (*other_i)[j] = bit ? g[5] : g[3];
-    }
-}
 

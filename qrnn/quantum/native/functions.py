@@ -62,7 +62,10 @@ class Step(torch.autograd.Function):
 
 
 def apply_step(state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
-    return Step.apply(state, encoding, variational, kinds, tables)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational)):
+        return Step.apply(state, encoding, variational, kinds, tables)
+    # Nothing to differentiate (evaluation, no_grad): no autograd node, no phases kept.
+    return kernels.step(state, encoding, variational, kinds, tables.index, tables.sign, inverse=False)[0]
 
 
 def apply_inverse_step(state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:

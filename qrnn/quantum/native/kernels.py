@@ -37,7 +37,7 @@ def usable(state: torch.Tensor) -> bool:
     """Whether the C kernels compute this state: a CPU complex64/complex128 state, kernels built."""
     return (
         not _disabled
-        and state.device.type == "cpu"
+        and state.is_cpu
         and state.dtype in SUFFIX
         and state.dim() == 2
         and state.shape[1].bit_count() == 1
@@ -58,10 +58,14 @@ def torch_path():
 
 
 def _dense(tensor: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """A contiguous tensor with no lazy conjugate or negation, cast to ``dtype`` if given."""
+    """A contiguous tensor with no lazy conjugate or negation, cast to ``dtype`` if given.
+    (Checked first: each tensor operation costs tens of microseconds when its code is out of
+    the caches, as it is in a training step's every call.)"""
     if dtype is not None and tensor.dtype != dtype:
         tensor = tensor.to(dtype)
-    return tensor.resolve_conj().resolve_neg().contiguous()
+    if tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
+        tensor = tensor.resolve_conj().resolve_neg().contiguous()
+    return tensor
 
 
 def _address(tensor: torch.Tensor | None, start: int = 0) -> int | None:
@@ -101,11 +105,12 @@ def _qubits(state: torch.Tensor) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _kind_codes(kinds: tuple[str, ...]) -> torch.Tensor:
+def _kind_codes(kinds: tuple[str, ...]) -> tuple[torch.Tensor, int]:
     unknown = [kind for kind in kinds if kind not in ROTATION_CODES]
     if unknown or not 1 <= len(kinds) <= MAX_ROTATIONS:
         raise ValueError(f"the C kernels take 1 to {MAX_ROTATIONS} rotations of {', '.join(ROTATION_CODES)}, not {kinds}")
-    return torch.tensor([ROTATION_CODES[kind] for kind in kinds], dtype=torch.int32)
+    codes = torch.tensor([ROTATION_CODES[kind] for kind in kinds], dtype=torch.int32)
+    return codes, codes.data_ptr()  # the cache keeps the tensor, and so the address, alive
 
 
 def _angles(angles: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]:
@@ -117,13 +122,13 @@ def _angles(angles: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]
         return None, 0, 0
     if angles.dtype not in (torch.float32, torch.float64):
         angles = angles.to(torch.float64)
-    angles = angles.detach()
-    expected = 1
-    for size, stride in zip(reversed(angles.shape[1:]), reversed(angles.stride()[1:])):
-        if size != 1 and stride != expected:
-            angles = angles.contiguous()
-            break
-        expected *= size
+    if not angles.is_contiguous():
+        expected = 1
+        for size, stride in zip(reversed(angles.shape[1:]), reversed(angles.stride()[1:])):
+            if size != 1 and stride != expected:
+                angles = angles.contiguous()
+                break
+            expected *= size
     return angles, int(angles.dtype == torch.float64), angles.stride(0) if angles.dim() and angles.shape[0] > 1 else 0
 
 
@@ -148,7 +153,7 @@ def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.
     encoding, encoding_double, encoding_stride = _angles(encoding)
     variational, variational_double, variational_stride = _angles(variational)
     first = int(encoding is not None)
-    codes = _kind_codes(tuple(kinds))
+    _, codes = _kind_codes(tuple(kinds))
     if encoding is not None and (tuple(encoding.shape) != (batch, n) or kinds[0] != "ry"):
         raise ValueError(f"encoding angles of shape {tuple(encoding.shape)} and rotations {kinds} do not fit states of shape "
                          f"{tuple(state.shape)}: expected ({batch}, {n}) and 'ry' first")
@@ -167,8 +172,8 @@ def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.
     _parallel(
         lambda start, stop: function(
             _address(state, start), _address(out, start), _address(encoding, start), encoding_stride,
-            _address(variational, start if variational_stride else 0), variational_stride, encoding_double | 2 * variational_double, _address(phases, start), codes.data_ptr(), len(kinds), stop - start, n,
-            layers, _address(index), _address(sign), int(inverse),
+            _address(variational, start if variational_stride else 0), variational_stride, encoding_double | 2 * variational_double,
+            _address(phases, start), codes, len(kinds), stop - start, n, layers, _address(index), _address(sign), int(inverse),
         ),
         batch, dimension * max(layers, 1),
     )
@@ -182,10 +187,10 @@ def step_backward(out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tenso
     batch, dimension = out.shape
     grad_state = torch.empty_like(out)
     grad_angles = torch.empty(phases.shape[:-1], dtype=torch.float64)
-    function, codes, layers = _function("qrnn_step_backward", out.dtype), _kind_codes(tuple(kinds)), phases.shape[1]
+    function, codes, layers = _function("qrnn_step_backward", out.dtype), _kind_codes(tuple(kinds))[1], phases.shape[1]
     _parallel(
         lambda start, stop: function(
-            _address(out, start), _address(grad_out, start), _address(phases, start), codes.data_ptr(), len(kinds), stop - start,
+            _address(out, start), _address(grad_out, start), _address(phases, start), codes, len(kinds), stop - start,
             _qubits(out), layers, _address(inverse_index), _address(sign), _address(grad_state, start), _address(grad_angles, start),
         ),
         batch, dimension * max(layers, 1),

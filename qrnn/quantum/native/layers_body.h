@@ -1,7 +1,8 @@
 /* A step's layers: single-qubit gates on every qubit, each layer followed by the
- * entangler, and the backward pass. Arithmetic is 2 complex multiply-adds per amplitude
- * per qubit, the minimum for arbitrary single-qubit gates (the Kronecker blocks of the
- * PyTorch path spend 4 per qubit with 4-qubit blocks). Included per precision after
+ * entangler, and the backward pass. The qubits above the tile take 2 complex multiply-adds
+ * per amplitude per qubit (arbitrary gates; the Kronecker blocks of the PyTorch path spend
+ * 4 per qubit with 4-qubit blocks), those inside it half of that: their gates are real
+ * rotations between two diagonals (see tile_factors). Included per precision after
  * common_body.h (see there).
  */
 
@@ -18,31 +19,6 @@ static void NAME(gate_scalar)(REAL *re, REAL *im, int64_t length, int64_t d, con
             re[q] = g[4] * x0r - g[5] * x0i + g[6] * x1r - g[7] * x1i;
             im[q] = g[4] * x0i + g[5] * x0r + g[6] * x1i + g[7] * x1r;
         }
-}
-
-static void NAME(gate_pairs)(REAL *re, REAL *im, int64_t length, int64_t d, const REAL *g) {
-    const VEC g00r = NAME(splat)(g[0]), g00i = NAME(splat)(g[1]), g01r = NAME(splat)(g[2]), g01i = NAME(splat)(g[3]);
-    const VEC g10r = NAME(splat)(g[4]), g10i = NAME(splat)(g[5]), g11r = NAME(splat)(g[6]), g11i = NAME(splat)(g[7]);
-    for (int64_t base = 0; base < length; base += 2 * d)
-        for (int64_t p = base; p < base + d; p += VL) {
-            VEC *pr = NAME(at)(re + p), *pi = NAME(at)(im + p), *qr = NAME(at)(re + p + d), *qi = NAME(at)(im + p + d);
-            VEC x0r = *pr, x0i = *pi, x1r = *qr, x1i = *qi;
-            *pr = g00r * x0r - g00i * x0i + g01r * x1r - g01i * x1i;
-            *pi = g00r * x0i + g00i * x0r + g01r * x1i + g01i * x1r;
-            *qr = g10r * x0r - g10i * x0i + g11r * x1r - g11i * x1i;
-            *qi = g10r * x0i + g10i * x0r + g11r * x1i + g11i * x1r;
-        }
-}
-
-static void NAME(gate_lanes)(REAL *re, REAL *im, int64_t length, int d, const REAL *g) {
-    VEC sr = NAME(splat)(0), si = sr, cr = sr, ci = sr;
-    NAME(lane_coefficients)(d, g, &sr, &si, &cr, &ci);
-    for (int64_t v = 0; v < length; v += VL) {
-        VEC *pr = NAME(at)(re + v), *pi = NAME(at)(im + v);
-        VEC xr = *pr, xi = *pi, yr = FLIP(xr, d), yi = FLIP(xi, d);
-        *pr = sr * xr - si * xi + cr * yr - ci * yi;
-        *pi = sr * xi + si * xr + cr * yi + ci * yr;
-    }
 }
 
 /* Pull slice `slice` of `slices` of `bytes` at `address` into the caches (for writing if
@@ -125,6 +101,145 @@ static void NAME(gate_group)(REAL *re, REAL *im, const REAL *source, int64_t len
     }
 }
 
+/* ---- qubits inside the tile: real rotations between two diagonals --------------------------
+ * Every gate of the engine is in SU(2), G = [[a, -conj(b)], [b, conj(a)]], and factors as
+ * G = diag(u, v) RY diag(1, conj(u v)) with RY = [[c, -s], [s, c]], c = |a|, s = |b|,
+ * u = a / c, v = b / s (u or v = 1 where c or s is 0). Diagonals on different qubits
+ * commute with each other and with the gates of other qubits, so a tile's gates are: one
+ * diagonal D_R (the product of every tile qubit's right factor), the real rotations, one
+ * diagonal D_L. A real rotation costs half the multiply-adds of a complex gate, and the two
+ * diagonals cost about two gates' worth for all the tile's qubits together.
+ * A diagonal over the tile's bits is kept factored: a vector over the lane bits (lo) times a
+ * number per vector of the tile (hi), multiplied together on the fly. */
+
+typedef struct {
+    REAL c[MAX_QUBITS], s[MAX_QUBITS];           /* the real rotations, per qubit */
+    VEC lo_r[2], lo_i[2];                        /* [0]: D_R, [1]: D_L over the lane bits */
+    REAL hi_r[2][1 << (TILE_BITS - 3)], hi_i[2][1 << (TILE_BITS - 3)];  /* over the vector bits */
+} NAME(tile_factors);
+
+/* Tile qubits k0 .. n-1 (tile_bits of them) of gates (n x 8 reals) into f. */
+static void NAME(factor_tile)(const REAL *gates, int n, int tile_bits, NAME(tile_factors) *f) {
+    double right_r[MAX_QUBITS], right_i[MAX_QUBITS], left[2][MAX_QUBITS][2];  /* left[bit][k] = u or v */
+    int k0 = n - tile_bits;
+    for (int k = k0; k < n; k++) {
+        const REAL *g = gates + 8 * k;
+        double c = sqrt((double)g[0] * g[0] + (double)g[1] * g[1]), s = sqrt((double)g[4] * g[4] + (double)g[5] * g[5]);
+        double ur = c > 0 ? g[0] / c : 1, ui = c > 0 ? g[1] / c : 0, vr = s > 0 ? g[4] / s : 1, vi = s > 0 ? g[5] / s : 0;
+        f->c[k] = (REAL)c;
+        f->s[k] = (REAL)s;
+        left[0][k][0] = ur; left[0][k][1] = ui;
+        left[1][k][0] = vr; left[1][k][1] = vi;
+        right_r[k] = ur * vr - ui * vi;   /* conj(u v) */
+        right_i[k] = -(ur * vi + ui * vr);
+    }
+    /* Each diagonal over the lane bits and over the vector bits, by doubling: entry j | bit
+     * is entry j times the bit's factor for 1, entry j keeps the factor for 0. */
+    int lane_bits = __builtin_ctz(VL), vector_bits = tile_bits - lane_bits;
+    double lo[2][VL][2], hi[2][1 << (TILE_BITS - 3)][2];
+    for (int t = 0; t < 2; t++) {
+        lo[t][0][0] = hi[t][0][0] = 1;
+        lo[t][0][1] = hi[t][0][1] = 0;
+    }
+    for (int b = 0; b < tile_bits; b++) {
+        int k = n - 1 - b, low = b < lane_bits, half = 1 << (low ? b : b - lane_bits);
+        double zero[2][2] = {{1, 0}, {left[0][k][0], left[0][k][1]}}, one[2][2] = {{right_r[k], right_i[k]}, {left[1][k][0], left[1][k][1]}};
+        for (int t = 0; t < 2; t++) {
+            double (*table)[2] = low ? lo[t] : hi[t];
+            for (int j = 0; j < half; j++) {
+                double r = table[j][0], i = table[j][1];
+                table[j + half][0] = r * one[t][0] - i * one[t][1];
+                table[j + half][1] = r * one[t][1] + i * one[t][0];
+                table[j][0] = r * zero[t][0] - i * zero[t][1];
+                table[j][1] = r * zero[t][1] + i * zero[t][0];
+            }
+        }
+    }
+    for (int t = 0; t < 2; t++) {
+        for (int j = 0; j < VL; j++) { f->lo_r[t][j] = (REAL)lo[t][j][0]; f->lo_i[t][j] = (REAL)lo[t][j][1]; }
+        for (int m = 0; m < 1 << vector_bits; m++) { f->hi_r[t][m] = (REAL)hi[t][m][0]; f->hi_i[t][m] = (REAL)hi[t][m][1]; }
+    }
+}
+
+/* D's entries for vector m of a tile (which = 0: D_R, 1: D_L). */
+static inline void NAME(diagonal_at)(const NAME(tile_factors) *f, int which, int64_t m, VEC *wr, VEC *wi) {
+    VEC hr = NAME(splat)(f->hi_r[which][m]), hi = NAME(splat)(f->hi_i[which][m]);
+    *wr = hr * f->lo_r[which] - hi * f->lo_i[which];
+    *wi = hr * f->lo_i[which] + hi * f->lo_r[which];
+}
+
+static inline void NAME(times)(VEC *xr, VEC *xi, VEC wr, VEC wi) {
+    VEC r = wr * *xr - wi * *xi;
+    *xi = wr * *xi + wi * *xr;
+    *xr = r;
+}
+
+/* RY(c, s) on pairs a whole vector or more apart (d >= VL) of one tile, after x *= D_R when
+ * `right` is given (the tile's first qubit: the diagonal costs no pass of its own). */
+static inline __attribute__((always_inline)) void NAME(rotation_pairs)(REAL *re, REAL *im, int64_t length, int64_t d, REAL c_,
+                                                                        REAL s_, const NAME(tile_factors) *right) {
+    const VEC c = NAME(splat)(c_), s = NAME(splat)(s_);
+    for (int64_t base = 0; base < length; base += 2 * d)
+        for (int64_t p = base; p < base + d; p += VL) {
+            VEC *pr = NAME(at)(re + p), *pi = NAME(at)(im + p), *qr = NAME(at)(re + p + d), *qi = NAME(at)(im + p + d);
+            VEC x0r = *pr, x0i = *pi, x1r = *qr, x1i = *qi;
+            if (right) {
+                VEC wr, wi;
+                NAME(diagonal_at)(right, 0, p / VL, &wr, &wi);
+                NAME(times)(&x0r, &x0i, wr, wi);
+                NAME(diagonal_at)(right, 0, (p + d) / VL, &wr, &wi);
+                NAME(times)(&x1r, &x1i, wr, wi);
+            }
+            *pr = c * x0r - s * x1r;
+            *pi = c * x0i - s * x1i;
+            *qr = s * x0r + c * x1r;
+            *qi = s * x0i + c * x1i;
+        }
+}
+
+/* RY(c, s) on pairs inside a vector (d < VL) of one tile, then x *= D_L when `left` is
+ * given (the tile's last qubit). */
+static inline __attribute__((always_inline)) void NAME(rotation_lanes)(REAL *re, REAL *im, int64_t length, int d, REAL c_,
+                                                                        REAL s_, const NAME(tile_factors) *left) {
+    const VEC c = NAME(splat)(c_);
+    VEC s;
+    for (int j = 0; j < VL; j++) s[j] = (j & d) ? s_ : -s_;  /* y0 = c x0 - s x1, y1 = c x1 + s x0 */
+    for (int64_t v = 0; v < length; v += VL) {
+        VEC *pr = NAME(at)(re + v), *pi = NAME(at)(im + v);
+        VEC xr = *pr, xi = *pi;
+        VEC yr = c * xr + s * FLIP(xr, d), yi = c * xi + s * FLIP(xi, d);
+        if (left) {
+            VEC wr, wi;
+            NAME(diagonal_at)(left, 1, v / VL, &wr, &wi);
+            NAME(times)(&yr, &yi, wr, wi);
+        }
+        *pr = yr;
+        *pi = yi;
+    }
+}
+
+/* One pass over a tile: the real rotation of qubit k, with D_R before it if k is the
+ * tile's first qubit and D_L after it if k is its last. (Two qubits per pass, four vectors
+ * in registers, measured slower here: the passes are bound by the multiply-adds, not by
+ * loads and stores.) */
+static void NAME(tile_pass)(REAL *re, REAL *im, int64_t tile, int n, int tile_bits, const NAME(tile_factors) *f, int k) {
+    int64_t d = (int64_t)1 << (n - 1 - k);
+    if (d >= VL) {
+        if (k == n - tile_bits) NAME(rotation_pairs)(re, im, tile, d, f->c[k], f->s[k], f);
+        else NAME(rotation_pairs)(re, im, tile, d, f->c[k], f->s[k], 0);
+        return;
+    }
+    if (k == n - tile_bits) {  /* a tile of no more qubits than a vector's lanes: D_R in a pass of its own */
+        VEC wr, wi;
+        for (int64_t v = 0; v < tile; v += VL) {
+            NAME(diagonal_at)(f, 0, v / VL, &wr, &wi);
+            NAME(times)(NAME(at)(re + v), NAME(at)(im + v), wr, wi);
+        }
+    }
+    if (k == n - 1) NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], f);
+    else NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], 0);
+}
+
 /* Gate g on every qubit (gates: n x 8 reals) of one planar element of 2**n amplitudes,
  * prefetching `next` (an element's interleaved input, or NULL) for reading and `out` (an
  * element's interleaved output, or NULL) for writing on the way. With `source` (an
@@ -144,19 +259,16 @@ static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, cons
         int m = n - tile_bits - k < MAX_GROUP ? n - tile_bits - k : MAX_GROUP;
         NAME(gate_group)(re, im, k == 0 ? source : 0, length, k, m, gates);
     }
+    NAME(tile_factors) factors;
+    NAME(factor_tile)(gates, n, tile_bits, &factors);
     int64_t tile = (int64_t)1 << tile_bits, bytes = 2 * length * (int64_t)sizeof(REAL);
     int64_t slices = (length / tile) * tile_bits, slice = 0;
-    for (int64_t start = 0; start < length; start += tile) {
+    for (int64_t start = 0; start < length; start += tile)
         for (int k = n - tile_bits; k < n; k++, slice++) {
             NAME(prefetch_slice)(next, bytes, slice, slices, 0);
             NAME(prefetch_slice)(out, bytes, slice, slices, 1);
-            int64_t d = (int64_t)1 << (n - 1 - k);
-            if (d >= VL)
-                NAME(gate_pairs)(re + start, im + start, tile, d, gates + 8 * k);
-            else
-                NAME(gate_lanes)(re + start, im + start, tile, (int)d, gates + 8 * k);
+            NAME(tile_pass)(re + start, im + start, tile, n, tile_bits, &factors, k);
         }
-    }
 }
 
 /* The conjugate transposes of n gates, in place. */

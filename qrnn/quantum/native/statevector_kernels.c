@@ -14,6 +14,7 @@
  * double (complex128).
  */
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
