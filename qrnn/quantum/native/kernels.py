@@ -78,22 +78,28 @@ def _address(tensor: torch.Tensor | None, start: int = 0) -> int | None:
 def _parallel(call: Callable[[int, int], int], batch: int, amplitudes: int) -> None:
     """call(start, stop) over contiguous chunks of the batch, one per thread; raise on a failed call."""
     global _pool, _pool_size, _pool_process
-    workers = max(1, min(torch.get_num_threads(), batch, batch * amplitudes // MIN_AMPLITUDES_PER_THREAD))
+    workers = min(torch.get_num_threads(), batch, batch * amplitudes // MIN_AMPLITUDES_PER_THREAD)
+    if workers <= 1:  # the common case first: a step's every call pays for each line here
+        status = call(0, batch)
+        if status:
+            _raise_for(status)
+        return
     bounds = [batch * index // workers for index in range(workers + 1)]
-    if workers == 1:
-        statuses = [call(0, batch)]
-    else:
-        if _pool is None or _pool_process != os.getpid() or _pool_size < workers - 1:
-            _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="qrnn-kernels")
-            _pool_size, _pool_process = workers - 1, os.getpid()
-        futures = [_pool.submit(call, bounds[index], bounds[index + 1]) for index in range(1, workers)]
-        statuses = [call(bounds[0], bounds[1])] + [future.result() for future in futures]
-    if -1 in statuses:
+    if _pool is None or _pool_process != os.getpid() or _pool_size < workers - 1:
+        _pool = ThreadPoolExecutor(max_workers=workers - 1, thread_name_prefix="qrnn-kernels")
+        _pool_size, _pool_process = workers - 1, os.getpid()
+    futures = [_pool.submit(call, bounds[index], bounds[index + 1]) for index in range(1, workers)]
+    for status in [call(bounds[0], bounds[1])] + [future.result() for future in futures]:
+        if status:
+            _raise_for(status)
+
+
+def _raise_for(status: int) -> None:
+    if status == -1:
         raise MemoryError("qrnn C kernels: could not allocate their work space")
-    if -2 in statuses:
+    if status == -2:
         raise ValueError(f"qrnn C kernels take 1 to {MAX_QUBITS} qubits")
-    if any(status != 0 for status in statuses):
-        raise ValueError(f"qrnn C kernels refused the rotation kinds (status {statuses})")
+    raise ValueError(f"qrnn C kernels refused the rotation kinds (status {status})")
 
 
 def _function(name: str, dtype: torch.dtype):
