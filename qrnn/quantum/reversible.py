@@ -18,12 +18,12 @@ the steps' roundings). Measured with benchmarks/reversible_drift.py (n = 10, B =
 default circuit, no checkpoints), largest ||recomputed psi - forward psi|| (states of
 norm 1) after k inverse steps, C kernels (PyTorch path in brackets):
     k            10               64               100              784
-    complex64    6.7e-7 (6.0e-7)  1.7e-6 (1.5e-6)  2.1e-6 (1.9e-6)  7.3e-6 (5.5e-6)
-    complex128   4.2e-15 (3.0e-15) 8.5e-15 (6.7e-15) 1.1e-14 (9.2e-15) 3.8e-14 (1.9e-14)
+    complex64    6.9e-7 (6.0e-7)  2.1e-6 (1.5e-6)  3.1e-6 (1.9e-6)  9.5e-6 (5.5e-6)
+    complex128   5.1e-15 (4.8e-15) 1.1e-14 (9.4e-15) 1.3e-14 (1.3e-14) 4.5e-14 (4.2e-14)
 To keep it independent of T, the holder also keeps an exact copy of the state every
 CHECKPOINT_INTERVAL = 64 steps and the backward restarts from it, so no recomputed state
 is more than 63 inverse steps from an exact one: the error stays at or below the 64-step
-values (1.7e-6, i.e. the few-ulp level of float32 amplitudes summed over 2**n of them;
+values (2.1e-6, i.e. the few-ulp level of float32 amplitudes summed over 2**n of them;
 complex128 would not need it). The copies cost ceil(T / 64) states: at T = 784, n = 10,
 B = 32, complex64 that is 13 x 256 KiB = 3.3 MiB.
 """
@@ -34,8 +34,8 @@ from typing import Callable
 
 import torch
 
-# Steps between exact state copies; see "Drift" above (64 inverse steps drift by 1.7e-6
-# in complex64 and 7e-15 in complex128, while T / 64 copies stay negligible).
+# Steps between exact state copies; see "Drift" above (64 inverse steps drift by 2.1e-6
+# in complex64 and 1.1e-14 in complex128, while T / 64 copies stay negligible).
 CHECKPOINT_INTERVAL = 64
 
 Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], torch.Tensor]

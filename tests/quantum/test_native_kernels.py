@@ -161,6 +161,37 @@ def test_unknown_rotations_and_misshapen_angles_are_refused_by_name():
         kernels.step(state, torch.zeros(1, 2), torch.zeros(1, 1, 2, 1), ("rx", "ry"), None, None, False)
 
 
+@pytest.mark.parametrize("angle_dtype", [torch.float32, torch.float64])
+def test_angles_read_in_place_from_a_controller_output(angle_dtype):
+    """Encoding and variational angles sliced out of one wide controller output (rows a
+    batch stride apart, not contiguous) give the states and the gradients of contiguous
+    copies, in float32 and float64; the slices reach the kernels without a copy."""
+    n_qubits, layers, batch = 6, 2, 3
+    step = EngineStep(StepCircuit(n_qubits, layers, ("rx", "ry", "rz"), "cnot_ring", True))
+    generator = torch.Generator().manual_seed(7)
+    state = torch.randn(batch, 2**n_qubits, generator=generator, dtype=torch.complex128)
+    state = state / state.norm(dim=1, keepdim=True)
+    width = n_qubits + layers * n_qubits * 3 + 5  # a few columns for something else
+    wide = (torch.rand(batch, width, generator=generator, dtype=torch.float64) * 6).to(angle_dtype)
+
+    def run(contiguous: bool):
+        output = wide.clone().requires_grad_()
+        encoding = output[:, :n_qubits]
+        variational = output[:, n_qubits:n_qubits + layers * n_qubits * 3].view(batch, layers, n_qubits, 3)
+        if contiguous:
+            encoding, variational = encoding.contiguous(), variational.contiguous()
+        else:
+            assert not encoding.is_contiguous() and kernels._angles(encoding)[0].data_ptr() == encoding.data_ptr()
+        after = step(state, encoding, variational)
+        (pauli_expectations(after).double() * torch.arange(3 * n_qubits, dtype=torch.float64)).sum().backward()
+        return after.detach(), output.grad
+
+    (strided, strided_grad), (dense, dense_grad) = run(False), run(True)
+    assert torch.equal(strided, dense)
+    assert torch.equal(strided_grad, dense_grad)
+    assert strided_grad[:, -5:].abs().max() == 0
+
+
 def test_results_do_not_depend_on_the_thread_count():
     step, encoding, variational, state = random_case(12, CIRCUITS["cnot_ring"], torch.complex64, batch=8)
     threads = torch.get_num_threads()

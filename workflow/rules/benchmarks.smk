@@ -3,9 +3,10 @@
 # sequence length, plus their figure. Not part of `rule all`; run on their own with
 #   snakemake --workflow-profile workflow/profiles/local benchmarks
 # Each rule takes the whole machine (threads: all cores), so their timings do not
-# compete with each other. Sizes are modest (a few minutes on 2 cores); larger runs:
-# call the scripts in benchmarks/ directly (see their --help; on a machine shared with
-# other jobs, --threads 1 --cpu-time times with the CPU clock of the one working thread).
+# compete with each other. About ten minutes on 2 cores (PennyLane at n = 14 is most of
+# it); larger runs: call the scripts in benchmarks/ directly (see their --help; on a
+# machine shared with other jobs, --threads 1 --cpu-time times with the CPU clock of the
+# one working thread).
 
 
 rule benchmarks:
@@ -26,7 +27,7 @@ rule benchmark_simulators:
     conda:
         CONDA_ENVIRONMENT
     shell:
-        "python benchmarks/simulators.py --qubits 4 6 8 10 12 --repeats 3 --csv {output} > {log} 2>&1"
+        "python benchmarks/simulators.py --qubits 4 6 8 10 12 14 --repeats 3 --csv {output} > {log} 2>&1"
 
 
 rule benchmark_bandwidth_floor:

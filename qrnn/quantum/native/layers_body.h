@@ -115,7 +115,7 @@ static void NAME(gate_group)(REAL *re, REAL *im, const REAL *source, int64_t len
 typedef struct {
     REAL c[MAX_QUBITS], s[MAX_QUBITS];           /* the real rotations, per qubit */
     VEC lo_r[2], lo_i[2];                        /* [0]: D_R, [1]: D_L over the lane bits */
-    REAL hi_r[2][1 << (TILE_BITS - 3)], hi_i[2][1 << (TILE_BITS - 3)];  /* over the vector bits */
+    REAL hi_r[2][1 << (TILE_BITS - 3)], hi_i[2][1 << (TILE_BITS - 3)];  /* over the vector bits (VL >= 8) */
 } NAME(tile_factors);
 
 /* Tile qubits k0 .. n-1 (tile_bits of them) of gates (n x 8 reals) into f. */
@@ -220,8 +220,7 @@ static inline __attribute__((always_inline)) void NAME(rotation_lanes)(REAL *re,
 
 /* One pass over a tile: the real rotation of qubit k, with D_R before it if k is the
  * tile's first qubit and D_L after it if k is its last. (Two qubits per pass, four vectors
- * in registers, measured slower here: the passes are bound by the multiply-adds, not by
- * loads and stores.) */
+ * in registers, made the step no faster here.) */
 static void NAME(tile_pass)(REAL *re, REAL *im, int64_t tile, int n, int tile_bits, const NAME(tile_factors) *f, int k) {
     int64_t d = (int64_t)1 << (n - 1 - k);
     if (d >= VL) {
