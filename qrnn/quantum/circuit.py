@@ -17,7 +17,7 @@ import torch
 from qrnn.quantum.entanglers import Entangler
 from qrnn.quantum.gates import compose_rotations, rotation_matrices
 from qrnn.quantum.native import kernels
-from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_step, apply_step
+from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_step, apply_step, needs_grad
 from qrnn.quantum.statevector import apply_single_qubit_layer
 
 # Gate matrices are built in double precision whatever the state's precision: they are
@@ -109,8 +109,7 @@ class EngineStep:
         self.circuit.check_angles(encoding, variational)
         if encoding is None and variational is None:
             return state
-        differentiable = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational))
-        if kernels.usable(state) and not differentiable:
+        if kernels.usable(state) and not needs_grad(state, encoding, variational):
             return apply_inverse_step(state, encoding, variational, self.kernel_rotations, self._kernel_tables(state))
         for gates in reversed(self._layer_gates(state.shape[0], encoding, variational)):
             if self.circuit.n_layers > 0:

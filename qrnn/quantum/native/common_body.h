@@ -79,7 +79,9 @@ typedef struct {
 
 static void NAME(plan_gather)(const int64_t *index, int64_t length, NAME(gather_plan) *plan) {
     int64_t flipped = 0;
-    for (int b = __builtin_ctzll(VL); ((int64_t)1 << b) < length; b++) plan->advance[b] = flipped ^= index[(int64_t)1 << b];
+    int b = __builtin_ctzll(VL);
+    for (; ((int64_t)1 << b) < length; b++) plan->advance[b] = flipped ^= index[(int64_t)1 << b];
+    plan->advance[b] = 0;  /* past the last vector: unused */
     plan->groups = 0;
     plan->lane = (LANES){0};
     for (int l = 0; l < VL; l++) {
@@ -92,7 +94,7 @@ static void NAME(plan_gather)(const int64_t *index, int64_t length, NAME(gather_
     }
 }
 
-/* Index of the vector after v (v + VL < length) from origin = index[v]. */
+/* Index of the vector after v from origin = index[v]. */
 static inline int64_t NAME(advance)(const NAME(gather_plan) *plan, int64_t v, int64_t origin) {
     return origin ^ plan->advance[__builtin_ctzll(v + VL)];
 }
@@ -121,7 +123,7 @@ static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, R
     if (length >= VL) {
         NAME(gather_plan) plan;
         NAME(plan_gather)(index, length, &plan);
-        for (int64_t v = 0, origin = index[0]; v < length; origin = v + VL < length ? NAME(advance)(&plan, v, origin) : 0, v += VL)
+        for (int64_t v = 0, origin = index[0]; v < length; origin = NAME(advance)(&plan, v, origin), v += VL)
             NAME(gather)(&plan, re, im, origin, NAME(at)(out_re + v), NAME(at)(out_im + v));
         return;
     }
@@ -202,7 +204,7 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
 #if RUNTIME_SHUFFLE
         if (index) {
             NAME(gather)(&plan, re, im, origin, &r, &i);
-            if (v + VL < length) origin = NAME(advance)(&plan, v, origin);
+            origin = NAME(advance)(&plan, v, origin);
         } else
 #endif
         {

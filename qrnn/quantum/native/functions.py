@@ -61,8 +61,13 @@ class Step(torch.autograd.Function):
         return (grad_state if ctx.needs_input_grad[0] else None), grad_encoding, grad_variational, None, None
 
 
+def needs_grad(*tensors: torch.Tensor | None) -> bool:
+    """Whether autograd would record an operation on these tensors."""
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
 def apply_step(state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables) -> torch.Tensor:
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (state, encoding, variational)):
+    if needs_grad(state, encoding, variational):
         return Step.apply(state, encoding, variational, kinds, tables)
     # Nothing to differentiate (evaluation, no_grad): no autograd node, no phases kept.
     return kernels.step(state, encoding, variational, kinds, tables.index, tables.sign, inverse=False)[0]
