@@ -39,7 +39,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import add_device_option, resolve_device, timed  # noqa: E402
 
-from qrnn import atomic  # noqa: E402
+from qrnn.io import atomic  # noqa: E402
 from qrnn.quantum.circuit import EngineStep, StepCircuit  # noqa: E402
 from qrnn.quantum.native import build, kernels  # noqa: E402
 from qrnn.quantum.readout import pauli_expectations  # noqa: E402

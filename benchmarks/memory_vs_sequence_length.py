@@ -29,7 +29,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import INPUT_WIDTH, add_device_option, build_model, peak_mib, reset_peak, resolve_device, timed  # noqa: E402
 
-from qrnn import atomic  # noqa: E402
+from qrnn.io import atomic  # noqa: E402
 
 
 def child(gradient: str, steps: int, n_qubits: int, batch: int, device: torch.device) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qrnn import atomic
+from qrnn.io import atomic
 
 LABELS = {
     "engine": "this engine (C kernels)",

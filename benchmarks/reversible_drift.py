@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.statevector import zero_state
 

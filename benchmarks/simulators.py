@@ -31,7 +31,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import INPUT_WIDTH, add_device_option, build_model, resolve_device, timed  # noqa: E402
 
-from qrnn import atomic  # noqa: E402
+from qrnn.io import atomic  # noqa: E402
 from qrnn.models.qrnn import QuantumRNN  # noqa: E402
 from qrnn.quantum.entanglers import entangler_pairs  # noqa: E402
 from qrnn.quantum.native import build, kernels  # noqa: E402

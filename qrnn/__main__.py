@@ -1,3 +1,3 @@
-from qrnn.cli import main
+from qrnn.cli.main import main
 
 raise SystemExit(main())

@@ -335,10 +335,10 @@ def variant_models(document: dict[str, Any], variant: str, task: str | None = No
 
     The merged document is validated again, so a bad key inside the overrides is reported
     under its own name (study.variants.<variant>.overrides.<model>.<key>). Ablation presets
-    and scaling points resolve too (qrnn.variants); scaling points matched in parameter
+    and scaling points resolve too (qrnn.study.variants); scaling points matched in parameter
     count need ``task``.
     """
-    from qrnn.variants import variant_settings  # generated variants build models: import late
+    from qrnn.study.variants import variant_settings  # generated variants build models: import late
 
     settings = variant_settings(document, variant, task)
     where = ("study", "variants", variant, "overrides")
@@ -363,7 +363,7 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
         raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
     if seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed}")
-    from qrnn.variants import variant_settings, variant_training
+    from qrnn.study.variants import variant_settings, variant_training
 
     applies_to = variant_settings(document, variant, task)["applies_to"]
     if model not in applies_to:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qrnn.aggregate import write_tables
+from qrnn.tables.aggregate import write_tables
 from qrnn.errors import QrnnError
 
 T_975_DF1 = 12.706205  # Student t table, two-sided 95%, one degree of freedom

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qrnn import atomic
-from qrnn.attention_figure import attention_heatmaps, read_attention
+from qrnn.io import atomic
+from qrnn.figures.attention import attention_heatmaps, read_attention
 from qrnn.errors import QrnnError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from qrnn.ablations import PRESETS
-from qrnn.audit import audit
-from qrnn.cli import main
+from qrnn.study.ablations import PRESETS
+from qrnn.study.audit import audit
+from qrnn.cli.main import main
 from qrnn.config import validate
 
 CONFIG = {

@@ -2,9 +2,9 @@
 
 import pytest
 
-from qrnn import estimate as estimate_module
+from qrnn.study import estimate as estimate_module
 from qrnn.config import validate
-from qrnn.estimate import estimate, format_estimate
+from qrnn.study.estimate import estimate, format_estimate
 
 TINY = {
     "study": {"models": ["qrnn", "rnn"], "seeds": [0, 1, 2], "test_sequences": 100},

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from scipy import stats as scipy_stats
 
-from qrnn.cli import main as cli
+from qrnn.cli.main import main as cli
 from qrnn.errors import QrnnError
-from qrnn.noise_table import read_noise_results, write_noise_table
-from qrnn.provenance import audit_number, format_audit
-from qrnn.stats import holm
+from qrnn.tables.noise import read_noise_results, write_noise_table
+from qrnn.io.provenance import audit_number, format_audit
+from qrnn.tables.statistics import holm
 
 CONDITIONS = ["shots", "measurement", "measurement_strength", "channel", "strength", "readout_error", "trajectories"]
 POINTS = [  # sweep, value, condition columns

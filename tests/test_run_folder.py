@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from qrnn.config import run_config, validate
-from qrnn.run_folder import prepare_run_folder
-from qrnn.train import train
+from qrnn.training.run_folder import prepare_run_folder
+from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {

@@ -10,10 +10,10 @@ import pytest
 from qrnn.config import run_config, validate
 from qrnn.errors import ConfigError
 from qrnn.models.factory import build_model, parameter_counts
-from qrnn.scaling import parse_name, point_name, scaling_runs
-from qrnn.scaling_figure import scaling_figure
-from qrnn.scaling_table import write_scaling_table
-from qrnn.study import run_document, study_runs
+from qrnn.study.scaling import parse_name, point_name, scaling_runs
+from qrnn.figures.scaling import scaling_figure
+from qrnn.tables.scaling import write_scaling_table
+from qrnn.study.runs import run_document, study_runs
 from qrnn.tasks import build_task
 
 GRID = {

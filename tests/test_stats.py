@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from qrnn.stats import mean_and_confidence_interval
+from qrnn.tables.statistics import mean_and_confidence_interval
 
 # Two-sided 95% quantiles of Student's t from a printed table: t(0.975; df).
 T_975 = {1: 12.706205, 3: 3.182446}
@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from scipy import stats as scipy_stats  # noqa: E402
 from statsmodels.stats.multitest import multipletests  # noqa: E402
 
-from qrnn.stats import (  # noqa: E402
+from qrnn.tables.statistics import (  # noqa: E402
     BOOTSTRAP_RESAMPLES,
     cliffs_delta,
     compare_groups,

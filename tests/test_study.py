@@ -9,7 +9,7 @@ import yaml
 
 from qrnn.config import deep_merge, run_config, validate
 from qrnn.errors import ConfigError
-from qrnn.study import data_document, reference_metrics, run_document, study_runs, write_study_description
+from qrnn.study.runs import data_document, reference_metrics, run_document, study_runs, write_study_description
 
 STUDY = {
     "study": {

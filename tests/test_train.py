@@ -18,7 +18,7 @@ import yaml
 from qrnn.config import load_config, run_config
 from qrnn.errors import NonFiniteLossError
 from qrnn.tasks.copying_task import CopyingTask
-from qrnn.train import train
+from qrnn.training.loop import train
 
 SMALL = {
     "training": {"steps": 30, "eval_every": 10, "batch_size": 8, "eval_batches": 2},

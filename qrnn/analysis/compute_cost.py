@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import run_config
 from qrnn.errors import QrnnError
 from qrnn.models.factory import build_model, parameter_counts, resized

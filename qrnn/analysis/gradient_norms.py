@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch.nn import functional
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.data import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError

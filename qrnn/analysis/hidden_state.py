@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import torch
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.data import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run

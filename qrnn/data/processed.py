@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.errors import QrnnError
 
 FORMAT = 1

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qrnn import atomic
+from qrnn.io import atomic
 
 FIGURE_SIZE_INCHES = (6.5, 4.0)  # the text width of a printed page
 DPI = 200  # PNG resolution; the PDF is vector

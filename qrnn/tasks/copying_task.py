@@ -9,7 +9,8 @@ from torch.nn import functional
 
 from qrnn.config import CopyingConfig, differences
 from qrnn.errors import QrnnError
-from qrnn.tasks import copying_memory
+from qrnn.data import copying_memory
+from qrnn.data.copying import read_test_set
 from qrnn.tasks.base import Task
 
 
@@ -55,8 +56,6 @@ class CopyingTask(Task):
         """Means over the fixed test set of `qrnn prepare-data`, which must have been made with
         this task's settings. Every sequence has the same length, so each batch's per-step
         means are weighted by its number of sequences."""
-        from qrnn.data.copying import read_test_set  # that module imports the tasks
-
         tensors, manifest = read_test_set(data_dir)
         expected = {"task": "copying", "task_settings": dataclasses.asdict(self.config)}
         changed = differences({key: manifest.get(key) for key in expected}, expected)

@@ -13,7 +13,7 @@ from qrnn.config import run_config, validate
 from qrnn.data import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.train import train
+from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {

@@ -16,9 +16,9 @@ from qrnn.data import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run, write_evaluation
 from qrnn.models.factory import build_model
-from qrnn.provenance import config_hash
+from qrnn.io.provenance import config_hash
 from qrnn.tasks.copying_task import CopyingTask
-from qrnn.train import train
+from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {

@@ -12,9 +12,9 @@ from qrnn.config import run_config, validate
 from qrnn.data import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run
-from qrnn.evaluate.noise import evaluate_noise, sweep_conditions, write_noise_evaluation
-from qrnn.noise_config import noise_settings
-from qrnn.train import train
+from qrnn.noise.sweeps import evaluate_noise, sweep_conditions, write_noise_evaluation
+from qrnn.noise.settings import noise_settings
+from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {
@@ -99,7 +99,7 @@ def test_refuses_a_classical_run(finished, tmp_path):
 
 
 def test_cli_draws_the_noise_figures_from_the_sweep_table(result, finished, tmp_path):
-    from qrnn.cli import main
+    from qrnn.cli.main import main
 
     for kind in ("noise-shots", "noise-strength"):
         assert main(["figures", kind, "--noise", str(finished / "sweep" / "0.csv"), "--out-png", str(tmp_path / f"{kind}.png"), "--out-pdf", str(tmp_path / f"{kind}.pdf")]) == 0
@@ -110,7 +110,7 @@ def test_cli_draws_the_noise_figures_from_the_sweep_table(result, finished, tmp_
 
 def test_evaluated_runs_must_belong_to_the_study():
     from qrnn.errors import ConfigError
-    from qrnn.noise_config import evaluated_runs
+    from qrnn.noise.settings import evaluated_runs
 
     assert evaluated_runs(DOCUMENT, "noise") == [("copying", "qrnn", "default", 0)]
     with pytest.raises(ConfigError, match="noise.seeds: seed 7"):

@@ -12,14 +12,14 @@ import torch
 from qrnn.config import run_config, validate
 from qrnn.errors import ConfigError
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.evaluate.hardware import evaluate_hardware
-from qrnn.evaluate.hardware_resources import resource_table, sequence_lengths
-from qrnn.evaluate.noise import evaluate_noise
-from qrnn.evaluate.noisy_core import NoiseCondition, NoisyQuantumRNN
-from qrnn.evaluate.task_test import capped_task, one_encoder_run_per_sentence
+from qrnn.noise.hardware import evaluate_hardware
+from qrnn.noise.resources import resource_table, sequence_lengths
+from qrnn.noise.sweeps import evaluate_noise
+from qrnn.noise.noisy_core import NoiseCondition, NoisyQuantumRNN
+from qrnn.evaluate.capped import capped_task, one_encoder_run_per_sentence
 from qrnn.models.qrnn import QuantumRNN
-from qrnn.noise_config import evaluated_runs, hardware_settings, noise_and_hardware_jobs, noise_settings, noise_tasks
-from qrnn.train import train
+from qrnn.noise.settings import evaluated_runs, hardware_settings, noise_and_hardware_jobs, noise_settings, noise_tasks
+from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS
 
 DOCUMENT = validate({

@@ -13,8 +13,8 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import amplitude_damping_error, depolarizing_error, phase_damping_error
 from qiskit.quantum_info import DensityMatrix
 
-from qrnn.evaluate.noisy_core import NoiseCondition, sample_shots
-from qrnn.noise_trajectories import NoisyStep, measure_qubit
+from qrnn.noise.noisy_core import NoiseCondition, sample_shots
+from qrnn.noise.trajectories import NoisyStep, measure_qubit
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.qiskit_export import append_step, pauli_observables
 from qrnn.quantum.readout import pauli_expectations
@@ -123,7 +123,7 @@ def test_condition_rejects_shots_with_collapsing_measurement():
 def test_readout_error_agrees_with_aer_assignment_error():
     from qiskit_aer.noise import NoiseModel, ReadoutError
 
-    from qrnn.evaluate.noisy_core import readout_estimate
+    from qrnn.noise.noisy_core import readout_estimate
 
     error, shots, angle = 0.08, 20000, 1.1
     model = NoiseModel()

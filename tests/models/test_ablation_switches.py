@@ -11,7 +11,7 @@ from qrnn.models.bottleneck import ClassicalBottleneck
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.tasks import build_task
-from qrnn.train import _optimizers
+from qrnn.training.loop import _optimizers
 
 SMALL = {
     "training": {"steps": 3, "batch_size": 4, "eval_every": 3, "eval_batches": 1, "learning_rate": 0.05},

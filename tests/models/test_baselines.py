@@ -11,7 +11,7 @@ from qrnn.config import model_config, validate
 from qrnn.models.factory import build_model, matched_baseline_settings, parameter_counts
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
 from qrnn.models.scornn import ScoRNN, modrelu
-from qrnn.train import _optimizers
+from qrnn.training.loop import _optimizers
 
 DEFAULTS = validate({})["models"]
 

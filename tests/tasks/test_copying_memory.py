@@ -3,7 +3,7 @@ import math
 import torch
 
 from qrnn.config import CopyingConfig
-from qrnn.tasks.copying_memory import copying_batch, memoryless_cross_entropy, n_classes, vocabulary_size
+from qrnn.data.copying_memory import copying_batch, memoryless_cross_entropy, n_classes, vocabulary_size
 
 
 def test_layout_of_a_copying_sequence():

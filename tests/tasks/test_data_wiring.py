@@ -10,7 +10,7 @@ import pytest
 from qrnn.config import deep_merge, validate
 from qrnn.data import PREPARE_FUNCTIONS, load_processed, prepare_settings
 from qrnn.errors import QrnnError
-from qrnn.study import curve_reference, data_document
+from qrnn.study.runs import curve_reference, data_document
 from tests.tasks.synthetic_data import write_sentiment
 
 DOCUMENT = validate({"study": {"tasks": ["copying", "mnist", "pmnist", "sentiment", "language_model", "translation"]}})

@@ -10,7 +10,7 @@ import torch
 from qrnn.config import run_config, validate
 from qrnn.tasks import build_task
 from qrnn.tasks.language_model import LanguageModelTask, parallel_streams
-from qrnn.train import train
+from qrnn.training.loop import train
 from tests.tasks.synthetic_data import write_language_model
 
 DOCUMENT = validate({

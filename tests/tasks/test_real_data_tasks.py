@@ -14,7 +14,7 @@ from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import write_evaluation
 from qrnn.tasks import build_task
 from qrnn.tasks.mnist import pixel_sequences
-from qrnn.train import train
+from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS
 
 MODELS = ["qrnn", "rnn", "lstm", "scornn"]

@@ -10,7 +10,7 @@ import yaml
 
 from qrnn.config import deep_merge, load_config, run_config
 from qrnn.models.factory import build_model, parameter_counts
-from qrnn.study import study_runs
+from qrnn.study.runs import study_runs
 from qrnn.tasks import build_task
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from qrnn.config import load_config
-from qrnn.estimate import job_count
+from qrnn.study.estimate import job_count
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.workflow

@@ -2,11 +2,11 @@
 # figure reads, picked out of RUNS (built in common.smk), and the targets the study asks for.
 # Kept apart from common.smk so that the other rule files' helpers and these stay separate.
 
-from qrnn.analysis.targets import GRADIENT_TASKS, ablation_variants, attention_models, noise_table_tasks
+from qrnn.study.targets import GRADIENT_TASKS, ablation_variants, attention_models, noise_table_tasks
 
 ANALYSIS = STUDY["analysis"]
 ATTENTION_EXAMPLES = STUDY["tasks"]["translation"]["attention_examples"]
-MAIN_VARIANTS = ("default", "full")  # as qrnn.tables.MAIN_VARIANTS: the variant a model stands for
+MAIN_VARIANTS = ("default", "full")  # as qrnn.tables.main.MAIN_VARIANTS: the variant a model stands for
 
 
 def main_variant(task, model):
@@ -24,7 +24,7 @@ def main_runs(task):
 
 
 def quantum_variant_runs():
-    """Quantum-RNN folders of the ablation table (qrnn.analysis.targets.ablation_variants says which)."""
+    """Quantum-RNN folders of the ablation table (qrnn.study.targets.ablation_variants says which)."""
     variants = ablation_variants(STUDY)
     return [f"results/runs/{t}/{m}/{v}/{s}" for t, m, v, s in RUNS if m == "qrnn" and v in variants.get(t, ())]
 
@@ -42,7 +42,7 @@ def attention_run(model):
 
 
 def attention_title(wildcards):
-    from qrnn.table_formats import MODEL_NAMES
+    from qrnn.tables.formats import MODEL_NAMES
 
     run = Path(attention_run(wildcards.model))
     return f"{MODEL_NAMES.get(wildcards.model, wildcards.model)}: translation run {run.parent.name}, seed {run.name}"

@@ -1,5 +1,5 @@
 # Config validation, the list of runs and the input functions; the other rule files hold
-# rules only. Which runs exist is decided by the library (qrnn.study), not here.
+# rules only. Which runs exist is decided by the library (qrnn.study.runs), not here.
 
 import json
 import os
@@ -11,9 +11,9 @@ from snakemake.utils import validate
 from qrnn.config import MODELS, TASKS
 from qrnn.tasks import DATA_TASKS
 from qrnn.config import validate as resolve_config
-from qrnn.ablations import ablation_runs
-from qrnn.scaling import scaling_runs
-from qrnn.study import curve_reference, data_document, data_folder, run_document, study_runs
+from qrnn.study.ablations import ablation_runs
+from qrnn.study.scaling import scaling_runs
+from qrnn.study.runs import curve_reference, data_document, data_folder, run_document, study_runs
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)

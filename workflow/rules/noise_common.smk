@@ -1,10 +1,10 @@
 # Input functions of workflow/rules/noise.smk (noisy and hardware-backend evaluation, config
 # sections `noise` and `hardware`, each switched on by its `enabled` key). The runs to
-# evaluate are chosen by the library (qrnn.noise_config.evaluated_runs); each job gets only
+# evaluate are chosen by the library (qrnn.noise.settings.evaluated_runs); each job gets only
 # its own section.
 
-from qrnn.noise_config import evaluated_runs, noise_tasks
-from qrnn.study import run_document
+from qrnn.noise.settings import evaluated_runs, noise_tasks
+from qrnn.study.runs import run_document
 
 NOISE_RUNS = evaluated_runs(STUDY, "noise") if STUDY["noise"]["enabled"] else []
 HARDWARE_RUNS = evaluated_runs(STUDY, "hardware") if STUDY["hardware"]["enabled"] else []

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from qrnn import noise_cli
+from qrnn.cli import noise as noise_cli
 from qrnn.config import MODELS, TASKS
 from qrnn.errors import QrnnError
 from qrnn.evaluate import TEST_BATCH_SIZE
@@ -16,8 +16,8 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from qrnn.config import load_config, run_config
-    from qrnn.run_folder import prepare_run_folder
-    from qrnn.train import train
+    from qrnn.training.run_folder import prepare_run_folder
+    from qrnn.training.loop import train
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -53,7 +53,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _aggregate(args: argparse.Namespace) -> int:
-    from qrnn.aggregate import write_tables
+    from qrnn.tables.aggregate import write_tables
 
     table = write_tables(args.task, args.runs, args.out_csv, args.out_md, args.out_json, args.out_curves, args.out_curves_mean)
     print(json.dumps({"rows": len(table), "runs": len(args.runs), "out": str(args.out_md)}))
@@ -61,7 +61,7 @@ def _aggregate(args: argparse.Namespace) -> int:
 
 
 def _main_table(args: argparse.Namespace) -> int:
-    from qrnn.tables import write_main_table
+    from qrnn.tables.main import write_main_table
 
     table = write_main_table(args.task, args.runs, args.out_prefix, args.out_verdict, seed=args.seed)
     print(json.dumps({"rows": len(table.rows), "out": [f"{args.out_prefix}.csv", str(args.out_verdict)]}))
@@ -69,7 +69,7 @@ def _main_table(args: argparse.Namespace) -> int:
 
 
 def _ablation_table(args: argparse.Namespace) -> int:
-    from qrnn.tables import write_ablation_table
+    from qrnn.tables.main import write_ablation_table
 
     table = write_ablation_table(args.runs, args.out_prefix, seed=args.seed)
     print(json.dumps({"rows": len(table.rows), "out": f"{args.out_prefix}.csv"}))
@@ -77,7 +77,7 @@ def _ablation_table(args: argparse.Namespace) -> int:
 
 
 def _noise_table(args: argparse.Namespace) -> int:
-    from qrnn.noise_table import write_noise_table
+    from qrnn.tables.noise import write_noise_table
 
     table = write_noise_table(args.noise, args.runs, args.out_prefix)
     print(json.dumps({"rows": len(table.rows), "seeds": table.rows[0]["n_seeds"], "out": f"{args.out_prefix}.csv"}))
@@ -85,7 +85,7 @@ def _noise_table(args: argparse.Namespace) -> int:
 
 
 def _audit_number(args: argparse.Namespace) -> int:
-    from qrnn.provenance import audit_number, format_audit
+    from qrnn.io.provenance import audit_number, format_audit
 
     record = audit_number(args.table, args.row, args.column, args.tables_dir)
     print(json.dumps(record, indent=2) if args.json else format_audit(record))
@@ -101,7 +101,7 @@ def _learning_curves(args: argparse.Namespace) -> int:
 
 
 def _attention(args: argparse.Namespace) -> int:
-    from qrnn.attention_figure import attention_heatmaps
+    from qrnn.figures.attention import attention_heatmaps
 
     attention_heatmaps(args.attention, args.out_png, args.out_pdf, title=args.title)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
@@ -162,7 +162,7 @@ def _compute_cost(args: argparse.Namespace) -> int:
 
 def _describe_study(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.study import write_study_description
+    from qrnn.study.runs import write_study_description
 
     write_study_description(load_config(args.config), args.out)
     print(json.dumps({"out": str(args.out)}))
@@ -170,9 +170,9 @@ def _describe_study(args: argparse.Namespace) -> int:
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    from qrnn import atomic
+    from qrnn.io import atomic
     from qrnn.config import load_config
-    from qrnn.estimate import estimate, format_estimate
+    from qrnn.study.estimate import estimate, format_estimate
 
     result = estimate(load_config(args.config), calibration_steps=args.calibration_steps, progress=not args.quiet)
     print(format_estimate(result))
@@ -182,7 +182,7 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _scaling_table(args: argparse.Namespace) -> int:
-    from qrnn.scaling_table import write_scaling_table
+    from qrnn.tables.scaling import write_scaling_table
 
     rows = write_scaling_table(args.runs, args.out_csv, args.out_md)
     print(json.dumps({"rows": len(rows), "runs": len(args.runs), "out": str(args.out_md)}))
@@ -190,7 +190,7 @@ def _scaling_table(args: argparse.Namespace) -> int:
 
 
 def _scaling_figure(args: argparse.Namespace) -> int:
-    from qrnn.scaling_figure import scaling_figure
+    from qrnn.figures.scaling import scaling_figure
 
     scaling_figure(args.table, args.task, args.out_png, args.out_pdf)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))
@@ -198,7 +198,7 @@ def _scaling_figure(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from qrnn.audit import audit, default_document
+    from qrnn.study.audit import audit, default_document
     from qrnn.config import load_config
 
     document, source = (load_config(args.config), args.config) if args.config else default_document()
@@ -457,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--quiet", action="store_true", help="no progress bar")
     cost.set_defaults(handler=_estimate)
 
-    from qrnn.ablations import PRESETS
+    from qrnn.study.ablations import PRESETS
 
     audit = commands.add_parser(
         "audit",

@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from qrnn.config import run_config
 from qrnn.models.factory import build_model
-from qrnn.study import study_runs
+from qrnn.study.runs import study_runs
 from qrnn.errors import QrnnError
 from qrnn.tasks import build_task
 
@@ -37,8 +37,8 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
-    from qrnn.analysis.targets import analysis_job_count
-    from qrnn.noise_config import noise_and_hardware_jobs
+    from qrnn.study.targets import analysis_job_count
+    from qrnn.noise.settings import noise_and_hardware_jobs
 
     runs = study_runs(document)
     other_tasks = {task for task, *_ in runs} - set(document["study"]["tasks"])  # ablation/scaling tasks: test data only
@@ -64,7 +64,7 @@ class RunCost:
 def start_up_seconds() -> float:
     """Wall time of a fresh `qrnn` process importing the training code (every job pays it)."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import qrnn.train, qrnn.evaluate.clean"], check=True)
+    subprocess.run([sys.executable, "-c", "import qrnn.training.loop, qrnn.evaluate.clean"], check=True)
     return time.perf_counter() - started
 
 
@@ -72,9 +72,9 @@ def time_run(document: dict[str, Any], task_name: str, model_name: str, variant:
     """Seconds per training step and per forward pass of one batch without gradients, median
     of ``steps``. Real-data tasks are timed on their prepared data (data/<task>/)."""
     from qrnn.models.factory import build_task_model
-    from qrnn.study import data_folder
+    from qrnn.study.runs import data_folder
     from qrnn.tasks import DATA_TASKS
-    from qrnn.train import _optimizers
+    from qrnn.training.loop import _optimizers
 
     run = run_config(document, task_name, model_name, 0, variant)
     data_dir = None

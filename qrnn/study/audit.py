@@ -14,7 +14,7 @@ from qrnn.config import differences, run_config, validate, variant_models
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.quantum.entanglers import entangler_pairs
 from qrnn.tasks import build_task
-from qrnn.variants import variant_settings, variant_source
+from qrnn.study.variants import variant_settings, variant_source
 
 # The default of `--config`: the repository's config/config.yaml when the package runs from
 # a checkout, else the schema defaults (the package's own embedded settings).
@@ -137,7 +137,7 @@ def audit(document: dict[str, Any], variant: str, task: str | None = None, model
     kind = {"study": "study variant", "ablations": "ablation preset", "scaling": "scaling point"}[variant_source(document, variant)]
     lines = [f"variant {variant} ({kind}), model {model}, task {task}" + (f", config {source}" if source else "")]
     if kind == "ablation preset":
-        from qrnn.ablations import PRESETS
+        from qrnn.study.ablations import PRESETS
 
         lines.append(f"  {PRESETS[variant].description}")
     lines += ["", "Changes relative to the full model (models section):"]

@@ -35,15 +35,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import run_config
 from qrnn.data import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.evaluate import TEST_BATCH_SIZE
-from qrnn.evaluate.hardware import circuit_resources, load_backend, transpiled
-from qrnn.hardware_circuits import midcircuit_circuit, repreparation_circuit
+from qrnn.noise.hardware import circuit_resources, load_backend, transpiled
+from qrnn.noise.circuits import midcircuit_circuit, repreparation_circuit
 from qrnn.models.qrnn import QuantumRNN
-from qrnn.noise_config import HardwareSettings
+from qrnn.noise.settings import HardwareSettings
 from qrnn.tasks import build_task
 from qrnn.tasks.classification import ClassificationTask
 from qrnn.tasks.data_task import DataTask

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from qrnn.ablations import PRESETS, ablation_runs, ablation_variant
+from qrnn.study.ablations import PRESETS, ablation_runs, ablation_variant
 from qrnn.config import deep_merge
 from qrnn.errors import ConfigError
-from qrnn.scaling import parse_name, scaling_runs, scaling_variant
+from qrnn.study.scaling import parse_name, scaling_runs, scaling_variant
 
 
 def variant_source(document: dict[str, Any], variant: str) -> str:

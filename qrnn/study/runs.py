@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import TrainingConfig, run_config, task_config, variant_models
-from qrnn.provenance import git_revision, library_versions
+from qrnn.io.provenance import git_revision, library_versions
 from qrnn.tasks import DATA_TASKS, TASK_CLASSES
-from qrnn.variants import generated_runs, variant_settings, variant_training
+from qrnn.study.variants import generated_runs, variant_settings, variant_training
 
 Run = tuple[str, str, str, int]  # (task, model, variant, seed)
 
@@ -36,7 +36,7 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
         if model in settings["applies_to"]
         for seed in study["seeds"]
     ]
-    # Then the runs of the ablations and scaling blocks (qrnn.variants), each folder once.
+    # Then the runs of the ablations and scaling blocks (qrnn.study.variants), each folder once.
     for task, model, variant in dict.fromkeys(run[:3] for run in generated_runs(document)):
         run_config(document, task, model, 0, variant)  # an unmatched size fails here, not in a job
     seen = set(runs)

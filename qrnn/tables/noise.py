@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from qrnn.errors import QrnnError
-from qrnn.provenance import cell_provenance
-from qrnn.result_files import read_result_json
-from qrnn.stats import compare_groups, holm, mean_and_confidence_interval
+from qrnn.io.provenance import cell_provenance
+from qrnn.io.result_files import read_result_json
+from qrnn.tables.statistics import compare_groups, holm, mean_and_confidence_interval
 
 ALPHA = 0.05
 CONFIDENCE = 0.95
@@ -184,13 +184,13 @@ def _change(noisy: list[float], ideal: list[float], prefix: str) -> dict[str, fl
 
 
 class NoiseTable:
-    """Rows, their labels, the metrics with units, and the provenance of every cell (the shape of qrnn.tables.Table)."""
+    """Rows, their labels, the metrics with units, and the provenance of every cell (the shape of qrnn.tables.main.Table)."""
 
     def __init__(self, name: str, title: str, rows: list[dict[str, Any]], labels: list[str], metrics: list[tuple[str, str, str]], notes: list[str], provenance: dict[str, Any]):
         self.name, self.title, self.rows, self.labels, self.metrics, self.notes, self.provenance = name, title, rows, labels, metrics, notes, provenance
 
     def columns(self):
-        from qrnn.table_formats import noise_columns
+        from qrnn.tables.formats import noise_columns
 
         return noise_columns(self.metrics)
 
@@ -262,7 +262,7 @@ def noise_table(results: list[NoiseResult]) -> NoiseTable:
 
 def write_noise_table(noise_csvs: list[str | Path], run_dirs: list[str | Path], out_prefix: str | Path) -> NoiseTable:
     """PREFIX.csv, .md, .tex and .provenance.json of the noise table."""
-    from qrnn.tables import write_table
+    from qrnn.tables.main import write_table
 
     table = noise_table(read_noise_results(noise_csvs, run_dirs))
     write_table(table, out_prefix)

@@ -17,9 +17,9 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.errors import QrnnError
-from qrnn.evaluate.noise import CONDITION_COLUMNS
+from qrnn.noise.sweeps import CONDITION_COLUMNS
 from qrnn.figures import DPI, FONT_SIZE
 
 SWEEP_LABELS = {

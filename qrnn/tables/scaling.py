@@ -2,7 +2,7 @@
 parameters, hidden size and every test metric's mean and 95% CI over seeds.
 
 Reads only result files of evaluated runs (evaluation.json, config.json); the point and
-the matching come from the variant name (qrnn.scaling.parse_name), the sizes from the
+the matching come from the variant name (qrnn.study.scaling.parse_name), the sizes from the
 run's resolved settings.
 """
 
@@ -13,12 +13,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
-from qrnn.result_files import read_result_json
-from qrnn.scaling import parse_name
-from qrnn.stats import mean_and_confidence_interval
+from qrnn.io.result_files import read_result_json
+from qrnn.study.scaling import parse_name
+from qrnn.tables.statistics import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
 KEY_COLUMNS = ["task", "n_qubits", "n_layers", "model", "matching", "variant"]

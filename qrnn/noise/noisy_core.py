@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from qrnn.models.qrnn import QuantumRNN
-from qrnn.noise_trajectories import CHANNELS, NoisyStep, measure_with, measurement_operators
+from qrnn.noise.trajectories import CHANNELS, NoisyStep, measure_with, measurement_operators
 from qrnn.quantum.readout import pauli_expectations
 from qrnn.quantum.statevector import zero_state
 

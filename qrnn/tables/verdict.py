@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 from qrnn.models.parameters import MATCH_TOLERANCE
-from qrnn.table_formats import MODEL_NAMES, number, p_value, seeds
-from qrnn.tables import ALPHA, QUANTUM
+from qrnn.tables.formats import MODEL_NAMES, number, p_value, seeds
+from qrnn.tables.main import ALPHA, QUANTUM
 
 
 def _p(value: float) -> str:

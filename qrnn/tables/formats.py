@@ -1,4 +1,4 @@
-"""Markdown and LaTeX renderings of a qrnn.tables.Table: the columns a reader needs,
+"""Markdown and LaTeX renderings of a qrnn.tables.main.Table: the columns a reader needs,
 formatted; the CSV keeps every column at full precision."""
 
 from __future__ import annotations

@@ -22,11 +22,11 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import RunConfig, differences
 from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
 from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
-from qrnn.provenance import config_hash, git_revision, library_versions
+from qrnn.io.provenance import config_hash, git_revision, library_versions
 from qrnn.tasks import DATA_TASKS, build_task
 
 CHECKPOINT_FORMAT = 1
@@ -51,7 +51,7 @@ def resolve_device(name: str) -> torch.device:
 
 
 def _logger(out_dir: Path) -> logging.Logger:
-    logger = logging.getLogger(f"qrnn.train.{out_dir.resolve()}")
+    logger = logging.getLogger(f"qrnn.training.loop.{out_dir.resolve()}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     if not logger.handlers:

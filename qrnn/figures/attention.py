@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.errors import QrnnError
 
 DPI = 200

@@ -1,12 +1,12 @@
 """Which analysis tables and figures a study gets: shared by workflow/rules/analysis_inputs.smk
-(the targets) and qrnn.estimate.job_count (the jobs), so the two cannot drift apart."""
+(the targets) and qrnn.study.estimate.job_count (the jobs), so the two cannot drift apart."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qrnn.scaling import scaling_runs
-from qrnn.study import study_runs
+from qrnn.study.scaling import scaling_runs
+from qrnn.study.runs import study_runs
 
 GRADIENT_TASKS = ("copying", "pmnist")  # the issue's tasks for ||dL/dh_t|| (pmnist when the study has it)
 
@@ -35,7 +35,7 @@ def attention_models(document: dict[str, Any]) -> list[str]:
 
 def noise_table_tasks(document: dict[str, Any]) -> list[str]:
     """Tasks that get a noise table (workflow/rules/noise_table.smk): those with noise sweeps."""
-    from qrnn.noise_config import evaluated_runs, noise_tasks
+    from qrnn.noise.settings import evaluated_runs, noise_tasks
 
     if not document["noise"]["enabled"] or not evaluated_runs(document, "noise"):
         return []

@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.errors import QrnnError
 from qrnn.figures import DPI, FONT_SIZE, MODEL_COLORS, MODEL_LABELS
 

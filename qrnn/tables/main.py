@@ -1,8 +1,8 @@
 """The paper's tables: main results per task and the ablation table, with significance.
 
-Rows are computed from finished runs (evaluation.json, metrics.json) by qrnn.stats and
+Rows are computed from finished runs (evaluation.json, metrics.json) by qrnn.tables.statistics and
 written as CSV (raw numbers), Markdown and LaTeX, each with a provenance file that maps
-every cell to the runs behind it (qrnn.provenance). Tables never read models.
+every cell to the runs behind it (qrnn.io.provenance). Tables never read models.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from qrnn import atomic
-from qrnn.aggregate import RunResult, collect, read_run
+from qrnn.io import atomic
+from qrnn.tables.aggregate import RunResult, collect, read_run
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
-from qrnn.provenance import cell_provenance, run_record, write_provenance
-from qrnn.result_files import read_result_json
-from qrnn.stats import compare_groups, holm, seeds_for_power, summarise
+from qrnn.io.provenance import cell_provenance, run_record, write_provenance
+from qrnn.io.result_files import read_result_json
+from qrnn.tables.statistics import compare_groups, holm, seeds_for_power, summarise
 
 ALPHA = 0.05
 QUANTUM = "qrnn"
@@ -226,7 +226,7 @@ def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:
 
 def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:
     """{prefix}.csv, .md, .tex and .provenance.json."""
-    from qrnn.table_formats import latex, markdown
+    from qrnn.tables.formats import latex, markdown
 
     prefix = Path(out_prefix)
     paths = {ext: prefix.with_name(prefix.name + f".{ext}") for ext in ("csv", "md", "tex", "provenance.json")}
@@ -239,7 +239,7 @@ def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:
 
 def write_main_table(task: str, run_dirs: list[str | Path], out_prefix: str | Path, out_verdict: str | Path, seed: int = 0) -> Table:
     """The main table of ``task`` (CSV, Markdown, LaTeX, provenance) and its verdict (Markdown)."""
-    from qrnn.verdict import verdict
+    from qrnn.tables.verdict import verdict
 
     table = main_table(task, collect(run_dirs, task), seed)
     write_table(table, out_prefix)

@@ -15,8 +15,8 @@ def _threads(args: argparse.Namespace) -> None:
 
 def _evaluate_noise(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.evaluate.noise import write_noise_evaluation
-    from qrnn.noise_config import noise_settings
+    from qrnn.noise.sweeps import write_noise_evaluation
+    from qrnn.noise.settings import noise_settings
 
     _threads(args)
     result = write_noise_evaluation(args.run, args.data, noise_settings(load_config(args.config)), args.out_csv, args.out_json, progress=not args.quiet)
@@ -26,8 +26,8 @@ def _evaluate_noise(args: argparse.Namespace) -> int:
 
 def _evaluate_hardware(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.evaluate.hardware import write_hardware_evaluation
-    from qrnn.noise_config import hardware_settings
+    from qrnn.noise.hardware import write_hardware_evaluation
+    from qrnn.noise.settings import hardware_settings
 
     _threads(args)
     result = write_hardware_evaluation(args.run, args.data, hardware_settings(load_config(args.config)), args.out_json, args.out_steps, progress=not args.quiet)
@@ -38,8 +38,8 @@ def _evaluate_hardware(args: argparse.Namespace) -> int:
 
 def _hardware_resources(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.evaluate.hardware_resources import write_resource_table
-    from qrnn.noise_config import hardware_settings
+    from qrnn.noise.resources import write_resource_table
+    from qrnn.noise.settings import hardware_settings
 
     document = load_config(args.config)
     rows = write_resource_table(document, args.tasks, args.data, hardware_settings(document), args.out_csv, args.out_md)
@@ -48,7 +48,7 @@ def _hardware_resources(args: argparse.Namespace) -> int:
 
 
 def _noise_figure(args: argparse.Namespace) -> int:
-    from qrnn import noise_figures
+    from qrnn.figures import noise as noise_figures
 
     draw = noise_figures.metric_vs_shots if args.figure == "noise-shots" else noise_figures.metric_vs_strength
     draw(args.noise, args.out_png, args.out_pdf)
@@ -57,7 +57,7 @@ def _noise_figure(args: argparse.Namespace) -> int:
 
 
 def _hardware_figure(args: argparse.Namespace) -> int:
-    from qrnn.noise_figures import hardware_readout_error
+    from qrnn.figures.noise import hardware_readout_error
 
     hardware_readout_error(args.steps, args.backend, args.out_png, args.out_pdf)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))

@@ -52,7 +52,7 @@ PROVENANCE_FORMAT = 1
 
 
 def run_record(result) -> dict[str, Any]:
-    """What identifies one finished run behind a number (a qrnn.aggregate.RunResult)."""
+    """What identifies one finished run behind a number (a qrnn.tables.aggregate.RunResult)."""
     evaluation, metrics = result.evaluation, result.metrics
     return {
         "folder": str(result.folder),
@@ -81,7 +81,7 @@ def _json_value(value: Any) -> Any:
 
 
 def write_provenance(path: str | Path, provenance: dict[str, Any]) -> None:
-    from qrnn import atomic
+    from qrnn.io import atomic
 
     atomic.write_json(path, provenance)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from qrnn.config import RunConfig, differences
-from qrnn.train import CHECKPOINT_FORMAT
+from qrnn.training.loop import CHECKPOINT_FORMAT
 
 
 def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkpoint: bool) -> list[str]:

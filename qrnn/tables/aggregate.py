@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qrnn import atomic
+from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
-from qrnn.result_files import read_result_json
-from qrnn.stats import mean_and_confidence_interval
+from qrnn.io.result_files import read_result_json
+from qrnn.tables.statistics import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
 STATISTICS = ("mean", "std", "ci_low", "ci_high")

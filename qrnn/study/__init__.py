@@ -1,0 +1,1 @@
+"""What a study runs: run resolution, variants, ablations, scaling, job targets, cost estimate, audit."""

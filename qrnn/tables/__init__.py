@@ -1,0 +1,1 @@
+"""Tables from result files: statistics, aggregation, main/ablation/noise/scaling tables, verdicts, formats."""

@@ -1,0 +1,1 @@
+"""The training loop, plateau stopping, checkpoints and resume, run folders."""
