@@ -204,8 +204,8 @@ class RunConfig:
             model=data["model"],
             variant=data["variant"],
             seed=data["seed"],
-            training=_build(TrainingConfig, data["training"]),
-            task_settings=_build(_TASK_CLASSES[data["task"]], data["task_settings"]),
+            training=build_settings(TrainingConfig, data["training"]),
+            task_settings=build_settings(_TASK_CLASSES[data["task"]], data["task_settings"]),
             model_settings=model_config(data["model"], data["model_settings"]),
         )
 
@@ -277,7 +277,28 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error)}")
     _fill_defaults(document, schema, schema)
+    for variant, settings in document.get("study", {}).get("variants", {}).items():
+        _check_variant_overrides(document, variant, settings)
     return document
+
+
+def _check_variant_overrides(document: dict[str, Any], variant: str, settings: dict[str, Any]) -> None:
+    """A study variant's overrides must name models it applies to, and the models section
+    with them merged in must still satisfy the schema; the error names the key inside the
+    overrides (study.variants.<variant>.overrides.<model>.<key>)."""
+    where = ("study", "variants", variant, "overrides")
+    for model in settings["overrides"]:
+        if model not in settings["applies_to"]:
+            raise ConfigError(
+                f"{'.'.join(where)}.{model}: overrides a model the variant does not apply to "
+                f"(applies_to: {', '.join(settings['applies_to'])})"
+            )
+    if not settings["overrides"]:
+        return
+    merged = {**document, "models": deep_merge(document["models"], settings["overrides"])}
+    error = _first_error(merged)
+    if error is not None:
+        raise ConfigError(_describe(error, path_prefix=where))
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -297,12 +318,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return validate(raw or {}, source=str(path))
 
 
-def _build(cls: type, values: dict[str, Any]) -> Any:
+def build_settings(cls: type, values: dict[str, Any]) -> Any:
     kwargs = {}
     for field in dataclasses.fields(cls):
         value = values[field.name]
         if field.name == "controller":
-            value = _build(ControllerConfig, value)
+            value = build_settings(ControllerConfig, value)
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[field.name] = value
@@ -310,13 +331,13 @@ def _build(cls: type, values: dict[str, Any]) -> Any:
 
 
 def model_config(model: str, values: dict[str, Any]) -> ModelConfig:
-    return _build(_MODEL_CLASSES[model], values)
+    return build_settings(_MODEL_CLASSES[model], values)
 
 
 def task_config(document: dict[str, Any], task: str) -> TaskConfig:
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r} (known: {', '.join(TASKS)})")
-    return _build(_TASK_CLASSES[task], document["tasks"][task])
+    return build_settings(_TASK_CLASSES[task], document["tasks"][task])
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -328,63 +349,6 @@ def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def variant_models(document: dict[str, Any], variant: str, task: str | None = None) -> dict[str, Any]:
-    """The ``models`` section with the overrides of ``study.variants.<variant>`` merged in.
-
-    The merged document is validated again, so a bad key inside the overrides is reported
-    under its own name (study.variants.<variant>.overrides.<model>.<key>). Ablation presets
-    and scaling points resolve too (qrnn.study.variants); scaling points matched in parameter
-    count need ``task``.
-    """
-    from qrnn.study.variants import variant_settings  # generated variants build models: import late
-
-    settings = variant_settings(document, variant, task)
-    where = ("study", "variants", variant, "overrides")
-    for model in settings["overrides"]:
-        if model not in settings["applies_to"]:
-            raise ConfigError(
-                f"{'.'.join(where)}.{model}: overrides a model the variant does not apply to "
-                f"(applies_to: {', '.join(settings['applies_to'])})"
-            )
-    merged = {**document, "models": deep_merge(document["models"], settings["overrides"])}
-    error = _first_error(merged)
-    if error is not None:
-        raise ConfigError(_describe(error, path_prefix=where))
-    return merged["models"]
-
-
-def run_config(document: dict[str, Any], task: str, model: str, seed: int, variant: str = "default") -> RunConfig:
-    """Select the sections one run needs from a validated config document, with the
-    overrides of ``variant`` (a key of study.variants) applied to the model settings."""
-    task_settings = task_config(document, task)
-    if model not in MODELS:
-        raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
-    if seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed}")
-    from qrnn.study.variants import variant_settings, variant_training
-
-    applies_to = variant_settings(document, variant, task)["applies_to"]
-    if model not in applies_to:
-        raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
-    models = variant_models(document, variant, task)
-    # Steps: an ablations/scaling block's own `steps`, else the task's (when > 0), else training.steps.
-    training_section = variant_training(document, variant)
-    training = _build(TrainingConfig, training_section)
-    if training_section is not document["training"] and hasattr(task_settings, "steps"):
-        task_settings = dataclasses.replace(task_settings, steps=0)  # recorded as not applying
-    elif getattr(task_settings, "steps", 0) > 0:
-        training = dataclasses.replace(training, steps=task_settings.steps)
-    return RunConfig(
-        task=task,
-        model=model,
-        variant=variant,
-        seed=seed,
-        training=training,
-        task_settings=task_settings,
-        model_settings=model_config(model, models[model]),
-    )
 
 
 def differences(old: Any, new: Any, prefix: str = "") -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qrnn.study.ablations import PRESETS, ablation_variant
-from qrnn.config import deep_merge, load_schema, run_config, validate
+from qrnn.config import deep_merge, load_schema, validate
+from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
 from qrnn.study.runs import run_document, study_runs
 

@@ -10,7 +10,9 @@ import sys
 import pytest
 import yaml
 
-from qrnn.config import RunConfig, load_config, run_config, validate
+from qrnn.config import RunConfig, load_config, validate
+
+from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
 
 ENCODING_ONLY = {"applies_to": ["qrnn"], "overrides": {"qrnn": {"variational": "none", "controller": {"width": 8}}}}
@@ -68,9 +70,9 @@ def test_variant_that_does_not_apply_to_the_model_is_refused():
     ],
 )
 def test_bad_overrides_name_the_dotted_path(overrides, expected):
-    document = study(bad={"applies_to": ["qrnn"], "overrides": overrides})
+    """Checked once, when the document is validated: before any run is resolved."""
     with pytest.raises(ConfigError) as error:
-        run_config(document, "copying", "qrnn", 0, "bad")
+        study(bad={"applies_to": ["qrnn"], "overrides": overrides})
     assert expected in str(error.value)
 
 

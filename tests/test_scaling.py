@@ -7,14 +7,16 @@ import json
 
 import pytest
 
-from qrnn.config import run_config, validate
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.study.scaling import parse_name, point_name, scaling_runs
 from qrnn.figures.scaling import scaling_figure
 from qrnn.tables.scaling import write_scaling_table
 from qrnn.study.runs import run_document, study_runs
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 
 GRID = {
     "study": {"models": ["qrnn"], "seeds": [0]},

@@ -15,7 +15,9 @@ import pytest
 import torch
 import yaml
 
-from qrnn.config import load_config, run_config
+from qrnn.config import load_config
+
+from qrnn.study.resolve import run_config
 from qrnn.errors import NonFiniteLossError
 from qrnn.tasks.copying_task import CopyingTask
 from qrnn.training.loop import train

@@ -16,15 +16,16 @@ import torch
 from torch.nn import functional
 
 from qrnn.io import atomic
-from qrnn.data import read_test_set
+from qrnn.data.prepare import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.quantum.statevector import zero_state
+from qrnn.models.scornn import modrelu
+from qrnn.tasks.registry import build_task
 
 
 def _quantum_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
-    from qrnn.quantum.statevector import zero_state
-
     batch, steps, _ = inputs.shape
     state = zero_state(batch, core.n_qubits, core.dtype, inputs.device)
     readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
@@ -40,8 +41,6 @@ def _quantum_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
 
 
 def _scornn_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
-    from qrnn.models.scornn import modrelu
-
     recurrent, driven = core.recurrent_matrix(), core.input_weights(inputs)
     hidden = inputs.new_zeros(inputs.shape[0], core.output_size)
     outputs = []
@@ -114,7 +113,6 @@ def _test_sequences(run, data_dir: str | Path, n_sequences: int) -> tuple[torch.
     if run.config.task == "copying":
         tensors, _ = read_test_set("copying", data_dir)
         return tensors["inputs"][:n_sequences], tensors["targets"][:n_sequences]
-    from qrnn.tasks import build_task
 
     task = build_task(run.config, data_dir, run.task.dimensions())
     if not hasattr(task, "examples"):

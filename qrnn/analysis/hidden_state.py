@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import torch
 
 from qrnn.io import atomic
-from qrnn.data import read_test_set
+from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.quantum.readout import pauli_expectations

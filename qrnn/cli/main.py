@@ -15,7 +15,9 @@ from qrnn.evaluate import TEST_BATCH_SIZE
 def _train(args: argparse.Namespace) -> int:
     import torch
 
-    from qrnn.config import load_config, run_config
+    from qrnn.config import load_config
+
+    from qrnn.study.resolve import run_config
     from qrnn.training.run_folder import prepare_run_folder
     from qrnn.training.loop import train
 
@@ -32,7 +34,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _prepare_data(args: argparse.Namespace) -> int:
     from qrnn.config import load_config
-    from qrnn.data import prepare_task_data
+    from qrnn.data.prepare import prepare_task_data
 
     manifest = prepare_task_data(load_config(args.config), args.task, args.out, args.download_dir, progress=not args.quiet)
     size = {"n_sequences": manifest["n_sequences"]} if "n_sequences" in manifest else {"sizes": manifest.get("sizes")}
@@ -93,7 +95,7 @@ def _audit_number(args: argparse.Namespace) -> int:
 
 
 def _learning_curves(args: argparse.Namespace) -> int:
-    from qrnn.figures import learning_curves
+    from qrnn.figures.learning_curves import learning_curves
 
     learning_curves(args.curves, args.out_png, args.out_pdf, args.reference, column=args.column, reference_label=args.reference_label)
     print(json.dumps({"out": [str(args.out_png), str(args.out_pdf)]}))

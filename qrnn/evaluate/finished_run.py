@@ -12,7 +12,7 @@ import torch
 from qrnn.config import RunConfig, differences
 from qrnn.errors import QrnnError
 from qrnn.models.factory import build_task_model
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 
 
 @dataclass

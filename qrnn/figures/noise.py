@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from qrnn.io import atomic
 from qrnn.errors import QrnnError
 from qrnn.noise.sweeps import CONDITION_COLUMNS
-from qrnn.figures import DPI, FONT_SIZE
+from qrnn.figures.style import DPI, FONT_SIZE
 
 SWEEP_LABELS = {
     "depolarizing": "depolarizing p (per layer and qubit)",

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from qrnn.io import atomic
 from qrnn.errors import QrnnError
-from qrnn.figures import DPI, FONT_SIZE, MODEL_COLORS, MODEL_LABELS
+from qrnn.figures.style import DPI, FONT_SIZE, MODEL_COLORS, MODEL_LABELS
 
 MATCHING_STYLES = {"": "-", "parameters": "-", "width": ":"}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from qrnn.quantum.native import build
+from qrnn.io import atomic
+from qrnn.errors import QrnnError
 
 DISTRIBUTIONS = ("torch", "numpy", "qiskit", "torchquantum-ng", "qrnn")
 
@@ -81,8 +83,6 @@ def _json_value(value: Any) -> Any:
 
 
 def write_provenance(path: str | Path, provenance: dict[str, Any]) -> None:
-    from qrnn.io import atomic
-
     atomic.write_json(path, provenance)
 
 
@@ -99,8 +99,6 @@ def provenance_path(table: str | Path, tables_dir: str | Path = "results/tables"
 def audit_number(table: str | Path, row: str, column: str, tables_dir: str | Path = "results/tables") -> dict[str, Any]:
     """The record behind one cell: its value and every run (folder, seed, config hash, git
     revision, data hash, that run's metrics). QrnnError names what is unknown."""
-    from qrnn.errors import QrnnError
-
     path = provenance_path(table, tables_dir)
     if not path.is_file():
         known = sorted(p.name.removesuffix(".provenance.json") for p in Path(tables_dir).glob("*.provenance.json"))

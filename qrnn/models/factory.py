@@ -12,31 +12,27 @@ from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
 from qrnn.models.sequence_model import SequenceModel
+from qrnn.models.qrnn import QuantumRNN
+from qrnn.models.bottleneck import ClassicalBottleneck
+from qrnn.models.rnn import VanillaRNN
+from qrnn.models.lstm import LSTM
+from qrnn.models.scornn import ScoRNN
+from qrnn.models.translation import Seq2Seq
 
 
 def build_core(model: str, settings: ModelConfig, input_size: int) -> RecurrentCore:
     if model == "qrnn":
-        from qrnn.models.qrnn import QuantumRNN
-
         assert isinstance(settings, QRNNConfig)
         if settings.core == "classical_bottleneck":  # the ablation control without a quantum state
-            from qrnn.models.bottleneck import ClassicalBottleneck
-
             return ClassicalBottleneck(input_size, settings)
         return QuantumRNN(input_size, settings)
     if model == "rnn":
-        from qrnn.models.rnn import VanillaRNN
-
         assert isinstance(settings, ClassicalRNNConfig)
         return VanillaRNN(input_size, settings)
     if model == "lstm":
-        from qrnn.models.lstm import LSTM
-
         assert isinstance(settings, ClassicalRNNConfig)
         return LSTM(input_size, settings)
     if model == "scornn":
-        from qrnn.models.scornn import ScoRNN
-
         assert isinstance(settings, ScoRNNConfig)
         return ScoRNN(input_size, settings)
     raise ValueError(f"unknown model {model!r}")
@@ -103,7 +99,5 @@ def build_task_model(model: str, settings: ModelConfig, task) -> nn.Module:
     """The model ``task`` trains: a SequenceModel of the task's sizes, or for translation
     (``task.model_kind == "seq2seq"``) an encoder-decoder around the configured core."""
     if getattr(task, "model_kind", "sequence") == "seq2seq":
-        from qrnn.models.translation import Seq2Seq
-
         return Seq2Seq(checked_core(model, settings), settings.embedding_dim, task.source_vocab_size, task.target_vocab_size, task.config.decoder_hidden_size)
     return build_model(model, settings, task.vocab_size, task.n_outputs, task.per_step, getattr(task, "input_size", None))

@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from qrnn.io import atomic
 from qrnn.config import differences
-from qrnn.data import read_test_set
+from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run

@@ -10,11 +10,15 @@ from typing import Any
 
 import torch
 
-from qrnn.config import differences, run_config, validate, variant_models
+from qrnn.config import differences, validate
+
+from qrnn.study.resolve import run_config, variant_models
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.quantum.entanglers import entangler_pairs
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 from qrnn.study.variants import variant_settings, variant_source
+from qrnn.study.ablations import PRESETS
+from qrnn.config import load_config
 
 # The default of `--config`: the repository's config/config.yaml when the package runs from
 # a checkout, else the schema defaults (the package's own embedded settings).
@@ -137,8 +141,6 @@ def audit(document: dict[str, Any], variant: str, task: str | None = None, model
     kind = {"study": "study variant", "ablations": "ablation preset", "scaling": "scaling point"}[variant_source(document, variant)]
     lines = [f"variant {variant} ({kind}), model {model}, task {task}" + (f", config {source}" if source else "")]
     if kind == "ablation preset":
-        from qrnn.study.ablations import PRESETS
-
         lines.append(f"  {PRESETS[variant].description}")
     lines += ["", "Changes relative to the full model (models section):"]
     changed = changes(document["models"][model], variant_models(document, variant, task)[model])
@@ -164,7 +166,5 @@ def audit(document: dict[str, Any], variant: str, task: str | None = None, model
 def default_document() -> tuple[dict[str, Any], str]:
     """The config `qrnn audit` uses without --config, and its name."""
     if DEFAULT_CONFIG.is_file():
-        from qrnn.config import load_config
-
         return load_config(DEFAULT_CONFIG), str(DEFAULT_CONFIG)
     return validate({}), "schema defaults"

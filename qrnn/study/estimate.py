@@ -22,11 +22,17 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from qrnn.config import run_config
+from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model
 from qrnn.study.runs import study_runs
 from qrnn.errors import QrnnError
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
+from qrnn.study.targets import analysis_job_count
+from qrnn.noise.settings import noise_and_hardware_jobs
+from qrnn.models.factory import build_task_model
+from qrnn.study.runs import data_folder
+from qrnn.tasks.registry import DATA_TASKS
+from qrnn.training.loop import _optimizers
 
 # Jobs per task besides the runs' own (train, evaluate): test data, table, learning-curve
 # figure; plus one study description. Mirrors workflow/rules/ (the workflow tests compare
@@ -37,9 +43,6 @@ JOBS_PER_STUDY = 1
 
 def job_count(document: dict[str, Any]) -> int:
     """Jobs the workflow runs for this study (the target rule `all` aside)."""
-    from qrnn.study.targets import analysis_job_count
-    from qrnn.noise.settings import noise_and_hardware_jobs
-
     runs = study_runs(document)
     other_tasks = {task for task, *_ in runs} - set(document["study"]["tasks"])  # ablation/scaling tasks: test data only
     scaling = document["scaling"]  # one table, one figure per task
@@ -71,11 +74,6 @@ def start_up_seconds() -> float:
 def time_run(document: dict[str, Any], task_name: str, model_name: str, variant: str, steps: int) -> tuple[float, float]:
     """Seconds per training step and per forward pass of one batch without gradients, median
     of ``steps``. Real-data tasks are timed on their prepared data (data/<task>/)."""
-    from qrnn.models.factory import build_task_model
-    from qrnn.study.runs import data_folder
-    from qrnn.tasks import DATA_TASKS
-    from qrnn.training.loop import _optimizers
-
     run = run_config(document, task_name, model_name, 0, variant)
     data_dir = None
     if task_name in DATA_TASKS:

@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 from qrnn.io import atomic
-from qrnn.config import TrainingConfig, run_config, task_config, variant_models
+from qrnn.config import TrainingConfig, task_config
+from qrnn.study.resolve import run_config
 from qrnn.io.provenance import git_revision, library_versions
-from qrnn.tasks import DATA_TASKS, TASK_CLASSES
+from qrnn.tasks.registry import DATA_TASKS, TASK_CLASSES
 from qrnn.study.variants import generated_runs, variant_settings, variant_training
 
 Run = tuple[str, str, str, int]  # (task, model, variant, seed)
@@ -26,8 +27,6 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
     """Every (task, model, variant, seed) of ``study``, in config order; a variant pairs only
     with the models in its ``applies_to``. Raises ConfigError for a bad variant."""
     study = document["study"]
-    for variant in study["variants"]:
-        variant_models(document, variant)  # check every variant's overrides up front
     runs = [
         (task, model, variant, seed)
         for task in study["tasks"]

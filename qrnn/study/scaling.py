@@ -23,6 +23,10 @@ import re
 from typing import Any
 
 from qrnn.errors import ConfigError
+from qrnn.config import model_config, task_config
+from qrnn.models.factory import build_model, parameter_counts, resized
+from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
+from qrnn.tasks.registry import TASK_CLASSES
 
 MATCHINGS = {"parameters": "params", "width": "width"}  # scaling.matching value -> name suffix
 _NAME = re.compile(r"^n(\d+)_l(\d+)(?:_(params|width))?$")
@@ -97,11 +101,6 @@ def _matched_sizes(key: str, task: str, n_qubits: int, n_layers: int, baselines:
     built on the CPU (ten times faster than the meta device for these small models) with the
     search bounded by doubling, so no candidate is much larger than the target.
     """
-    from qrnn.config import model_config, task_config
-    from qrnn.models.factory import build_model, parameter_counts, resized
-    from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
-    from qrnn.tasks import TASK_CLASSES
-
     document = json.loads(key)
     if task not in TASK_CLASSES:
         raise ConfigError(f"scaling.tasks: unknown task {task!r} (known: {', '.join(TASK_CLASSES)})")

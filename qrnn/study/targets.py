@@ -7,6 +7,7 @@ from typing import Any
 
 from qrnn.study.scaling import scaling_runs
 from qrnn.study.runs import study_runs
+from qrnn.noise.settings import evaluated_runs, noise_tasks
 
 GRADIENT_TASKS = ("copying", "pmnist")  # the issue's tasks for ||dL/dh_t|| (pmnist when the study has it)
 
@@ -35,8 +36,6 @@ def attention_models(document: dict[str, Any]) -> list[str]:
 
 def noise_table_tasks(document: dict[str, Any]) -> list[str]:
     """Tasks that get a noise table (workflow/rules/noise_table.smk): those with noise sweeps."""
-    from qrnn.noise.settings import evaluated_runs, noise_tasks
-
     if not document["noise"]["enabled"] or not evaluated_runs(document, "noise"):
         return []
     return noise_tasks(document)

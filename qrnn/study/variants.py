@@ -16,6 +16,7 @@ from qrnn.study.ablations import PRESETS, ablation_runs, ablation_variant
 from qrnn.config import deep_merge
 from qrnn.errors import ConfigError
 from qrnn.study.scaling import parse_name, scaling_runs, scaling_variant
+from qrnn.config import TASKS
 
 
 def variant_source(document: dict[str, Any], variant: str) -> str:
@@ -51,8 +52,6 @@ def variant_training(document: dict[str, Any], variant: str) -> dict[str, Any]:
 def generated_runs(document: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     """Runs of the ablations and scaling blocks. A name that study.variants also defines must
     mean the same there (same settings for the model, same steps), or this raises ConfigError."""
-    from qrnn.config import TASKS
-
     for block in ("ablations", "scaling"):
         unknown = [task for task in document[block]["tasks"] if task not in TASKS]
         if document[block]["enabled"] and unknown:

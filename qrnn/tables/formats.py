@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+QUANTUM = "qrnn"  # the model every baseline is compared with
 MODEL_NAMES = {"qrnn": "quantum RNN", "rnn": "vanilla RNN", "lstm": "LSTM", "scornn": "scoRNN"}
 Column = tuple[str, Callable[[dict[str, Any]], str]]
 

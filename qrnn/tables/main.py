@@ -17,10 +17,12 @@ from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import cell_provenance, run_record, write_provenance
 from qrnn.io.result_files import read_result_json
-from qrnn.tables.statistics import compare_groups, holm, seeds_for_power, summarise
+from qrnn.tables.formats import QUANTUM
+from qrnn.tables.statistics import ALPHA, compare_groups, holm, seeds_for_power, summarise
+from qrnn.tasks.registry import TASK_CLASSES
+from qrnn.tables.formats import latex, markdown
+from qrnn.tables.verdict import verdict
 
-ALPHA = 0.05
-QUANTUM = "qrnn"
 MAIN_VARIANTS = ("default", "full")  # the variant that stands for a model in the main table, by preference
 ABLATION_REFERENCES = ("full", "default")  # the variant the ablations are compared with, by preference
 LOWER_IS_BETTER_WORDS = ("loss", "perplexity", "error", "cross_entropy")
@@ -29,8 +31,6 @@ LOWER_IS_BETTER_WORDS = ("loss", "perplexity", "error", "cross_entropy")
 def main_metric(task: str, metrics: list[str] | None = None) -> tuple[str, str]:
     """(metric, "lower" | "higher") from the task class's ``main_metric``; for a task class
     without one, its loss-like metric (lower is better), else its first metric (higher)."""
-    from qrnn.tasks import TASK_CLASSES  # here: the tasks import torch, which writing a table does not need
-
     declared = getattr(TASK_CLASSES.get(task), "main_metric", None)
     if declared is not None:
         name, direction = declared
@@ -226,8 +226,6 @@ def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:
 
 def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:
     """{prefix}.csv, .md, .tex and .provenance.json."""
-    from qrnn.tables.formats import latex, markdown
-
     prefix = Path(out_prefix)
     paths = {ext: prefix.with_name(prefix.name + f".{ext}") for ext in ("csv", "md", "tex", "provenance.json")}
     atomic.write_csv(paths["csv"], table.rows, list(table.rows[0]))
@@ -239,8 +237,6 @@ def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:
 
 def write_main_table(task: str, run_dirs: list[str | Path], out_prefix: str | Path, out_verdict: str | Path, seed: int = 0) -> Table:
     """The main table of ``task`` (CSV, Markdown, LaTeX, provenance) and its verdict (Markdown)."""
-    from qrnn.tables.verdict import verdict
-
     table = main_table(task, collect(run_dirs, task), seed)
     write_table(table, out_prefix)
     atomic.write_text(out_verdict, verdict(task, table.rows))

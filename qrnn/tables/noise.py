@@ -25,9 +25,10 @@ from typing import Any
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import cell_provenance
 from qrnn.io.result_files import read_result_json
-from qrnn.tables.statistics import compare_groups, holm, mean_and_confidence_interval
+from qrnn.tables.statistics import ALPHA, compare_groups, holm, mean_and_confidence_interval
+from qrnn.tables.formats import noise_columns
+from qrnn.tables.main import write_table
 
-ALPHA = 0.05
 CONFIDENCE = 0.95
 IDEAL = "ideal"
 DEVIATION = "readout_deviation"
@@ -190,8 +191,6 @@ class NoiseTable:
         self.name, self.title, self.rows, self.labels, self.metrics, self.notes, self.provenance = name, title, rows, labels, metrics, notes, provenance
 
     def columns(self):
-        from qrnn.tables.formats import noise_columns
-
         return noise_columns(self.metrics)
 
 
@@ -262,8 +261,6 @@ def noise_table(results: list[NoiseResult]) -> NoiseTable:
 
 def write_noise_table(noise_csvs: list[str | Path], run_dirs: list[str | Path], out_prefix: str | Path) -> NoiseTable:
     """PREFIX.csv, .md, .tex and .provenance.json of the noise table."""
-    from qrnn.tables.main import write_table
-
     table = noise_table(read_noise_results(noise_csvs, run_dirs))
     write_table(table, out_prefix)
     return table

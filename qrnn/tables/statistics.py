@@ -17,6 +17,8 @@ from scipy import special, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestIndPower
 
+ALPHA = 0.05  # the significance level of every test in the tables
+
 BOOTSTRAP_RESAMPLES = 9999
 BOOTSTRAP_METHOD = "BCa"  # bias-corrected and accelerated: scipy's default and the better-covering one
 

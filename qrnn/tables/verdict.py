@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 from qrnn.models.parameters import MATCH_TOLERANCE
-from qrnn.tables.formats import MODEL_NAMES, number, p_value, seeds
-from qrnn.tables.main import ALPHA, QUANTUM
+from qrnn.tables.formats import MODEL_NAMES, QUANTUM, number, p_value, seeds
+from qrnn.tables.statistics import ALPHA
 
 
 def _p(value: float) -> str:

@@ -14,6 +14,7 @@ import torch
 
 from qrnn.config import MnistConfig, PermutedMnistConfig
 from qrnn.tasks.classification import ClassificationTask
+from qrnn.errors import QrnnError
 
 N_PIXELS, SIDE = 784, 28
 
@@ -52,8 +53,6 @@ class PermutedMnistTask(MnistTask):
             self._permutation = torch.load(Path(data_dir) / "permutation.pt", weights_only=True)
             expected = torch.randperm(N_PIXELS, generator=torch.Generator().manual_seed(config.permutation_seed))
             if not torch.equal(self._permutation, expected):
-                from qrnn.errors import QrnnError
-
                 raise QrnnError(f"{Path(data_dir) / 'permutation.pt'} is not the permutation of tasks.pmnist.permutation_seed {config.permutation_seed}")
 
     def permutation(self) -> torch.Tensor:

@@ -27,7 +27,7 @@ from qrnn.config import RunConfig, differences
 from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
 from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
 from qrnn.io.provenance import config_hash, git_revision, library_versions
-from qrnn.tasks import DATA_TASKS, build_task
+from qrnn.tasks.registry import DATA_TASKS, build_task
 
 CHECKPOINT_FORMAT = 1
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}

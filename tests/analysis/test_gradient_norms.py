@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from qrnn.analysis.gradient_norms import gradient_norms, stepwise_features
-from qrnn.config import run_config, validate
+from qrnn.config import validate
+from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 
 DOCUMENT = validate(
     {

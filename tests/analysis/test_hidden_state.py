@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from qrnn.analysis.hidden_state import entanglement_entropy, write_hidden_state_dynamics
-from qrnn.config import run_config, validate
-from qrnn.data import prepare_test_set
+from qrnn.config import validate
+from qrnn.study.resolve import run_config
+from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.training.loop import train

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from qrnn.config import CopyingConfig, validate
-from qrnn.data import prepare_test_set
+from qrnn.data.prepare import prepare_test_set
 from qrnn.data.copying import read_test_set, write_test_set
 from qrnn.errors import QrnnError
 from qrnn.data.copying_memory import copying_batch

@@ -11,8 +11,10 @@ import pytest
 import torch
 from torch.nn import functional
 
-from qrnn.config import run_config, validate
-from qrnn.data import prepare_test_set
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
+from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run, write_evaluation
 from qrnn.models.factory import build_model

@@ -10,8 +10,10 @@ import pytest
 import torch
 from qiskit_aer.primitives import SamplerV2
 
-from qrnn.config import run_config, validate
-from qrnn.data import prepare_test_set
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
+from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.noise import hardware
 from qrnn.noise.hardware import evaluate_hardware, load_backend

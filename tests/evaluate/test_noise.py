@@ -8,8 +8,10 @@ import json
 
 import pytest
 
-from qrnn.config import run_config, validate
-from qrnn.data import prepare_test_set
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
+from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run
 from qrnn.noise.sweeps import evaluate_noise, sweep_conditions, write_noise_evaluation

@@ -9,7 +9,9 @@ from collections import Counter
 import pytest
 import torch
 
-from qrnn.config import run_config, validate
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.noise.hardware import evaluate_hardware
@@ -84,7 +86,7 @@ def test_translation_encodes_each_sentence_once_per_condition(runs):
 
 def test_capped_tasks_score_the_first_examples_and_lm_windows():
     run = run_config(DOCUMENT, "language_model", "qrnn", 0)
-    from qrnn.tasks import build_task
+    from qrnn.tasks.registry import build_task
 
     lm, streams = capped_task(build_task(run, dimensions={"vocab_size": 8, "n_outputs": 8}), 25)
     assert (lm.config.max_test_tokens, streams) == (25 * 4 + 1, 5)  # 25 windows of 4 tokens in 5 streams

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from qrnn.config import run_config, validate
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
 from qrnn.models.bottleneck import ClassicalBottleneck
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.models.qrnn import QuantumRNN
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 from qrnn.training.loop import _optimizers
 
 SMALL = {

@@ -8,7 +8,8 @@ import inspect
 import pytest
 
 from qrnn.config import deep_merge, validate
-from qrnn.data import PREPARE_FUNCTIONS, load_processed, prepare_settings
+from qrnn.data.prepare import PREPARE_FUNCTIONS, prepare_settings
+from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError
 from qrnn.study.runs import curve_reference, data_document
 from tests.tasks.synthetic_data import write_sentiment

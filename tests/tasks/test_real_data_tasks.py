@@ -9,10 +9,12 @@ import math
 import pytest
 import torch
 
-from qrnn.config import run_config, validate
+from qrnn.config import validate
+
+from qrnn.study.resolve import run_config
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import write_evaluation
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 from qrnn.tasks.mnist import pixel_sequences
 from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS

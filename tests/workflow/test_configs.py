@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qrnn.config import deep_merge, load_config, run_config
+from qrnn.config import deep_merge, load_config
+
+from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.study.runs import study_runs
-from qrnn.tasks import build_task
+from qrnn.tasks.registry import build_task
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 pytestmark = pytest.mark.workflow

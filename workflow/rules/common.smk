@@ -9,7 +9,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from qrnn.config import MODELS, TASKS
-from qrnn.tasks import DATA_TASKS
+from qrnn.tasks.registry import DATA_TASKS
 from qrnn.config import validate as resolve_config
 from qrnn.study.ablations import ablation_runs
 from qrnn.study.scaling import scaling_runs

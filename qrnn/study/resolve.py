@@ -1,0 +1,59 @@
+"""Run resolution: the settings of one training run, from a validated config document and
+a variant name (a study variant, an ablation preset or a scaling point, qrnn.study.variants).
+
+The document was validated once when it was loaded (qrnn.config.validate, which also checks
+every study variant's overrides); generated variants come from code and need no second check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from qrnn.config import MODELS, RunConfig, TrainingConfig, build_settings, deep_merge, model_config, task_config
+from qrnn.errors import ConfigError
+from qrnn.study.variants import variant_settings, variant_training
+
+
+def variant_models(document: dict[str, Any], variant: str, task: str | None = None) -> dict[str, Any]:
+    """The ``models`` section with the overrides of ``variant`` merged in: a study variant's
+    (checked against the schema when the document was validated), an ablation preset's or a
+    scaling point's (qrnn.study.variants). Scaling points matched in parameter count need ``task``."""
+    settings = variant_settings(document, variant, task)
+    for model in settings["overrides"]:
+        if model not in settings["applies_to"]:
+            raise ConfigError(
+                f"study.variants.{variant}.overrides.{model}: overrides a model the variant does not apply to "
+                f"(applies_to: {', '.join(settings['applies_to'])})"
+            )
+    return deep_merge(document["models"], settings["overrides"])
+
+
+def run_config(document: dict[str, Any], task: str, model: str, seed: int, variant: str = "default") -> RunConfig:
+    """Select the sections one run needs from a validated config document, with the
+    overrides of ``variant`` (a key of study.variants) applied to the model settings."""
+    task_settings = task_config(document, task)
+    if model not in MODELS:
+        raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
+    if seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed}")
+    applies_to = variant_settings(document, variant, task)["applies_to"]
+    if model not in applies_to:
+        raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
+    models = variant_models(document, variant, task)
+    # Steps: an ablations/scaling block's own `steps`, else the task's (when > 0), else training.steps.
+    training_section = variant_training(document, variant)
+    training = build_settings(TrainingConfig, training_section)
+    if training_section is not document["training"] and hasattr(task_settings, "steps"):
+        task_settings = dataclasses.replace(task_settings, steps=0)  # recorded as not applying
+    elif getattr(task_settings, "steps", 0) > 0:
+        training = dataclasses.replace(training, steps=task_settings.steps)
+    return RunConfig(
+        task=task,
+        model=model,
+        variant=variant,
+        seed=seed,
+        training=training,
+        task_settings=task_settings,
+        model_settings=model_config(model, models[model]),
+    )
