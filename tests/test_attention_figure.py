@@ -29,5 +29,5 @@ def test_weights_are_read_into_their_cells_and_the_figure_is_written(tmp_path):
 
 def test_an_empty_file_is_a_clear_error(tmp_path):
     (tmp_path / "attention.csv").write_text("sentence,target_position,target_word,source_position,source_word,weight\n")
-    with pytest.raises(QrnnError, match="holds no attention weights"):
+    with pytest.raises(QrnnError, match=r"has no rows .*attention_examples > 0"):
         read_attention(tmp_path / "attention.csv")

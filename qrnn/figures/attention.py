@@ -8,30 +8,21 @@ sentence: target words down, source words across; each row sums to 1.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
+from qrnn.figures.style import new_figure, save
+from qrnn.figures.tables_io import read_rows
 
-DPI = 200
-FONT_SIZE = 8
+FONT_SIZE = 8  # word labels: smaller than the style's, so that long sentences fit
+ATTENTION_COLUMNS = {"sentence", "target_position", "source_position", "source_word", "target_word", "weight"}
 
 
 def read_attention(path: str | Path) -> dict[int, tuple[list[str], list[str], np.ndarray]]:
     """{sentence: (source words, target words, weights (target, source))}."""
-    try:
-        with Path(path).open() as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as error:
-        raise QrnnError(f"cannot read attention weights {path}: {error.strerror}") from None
-    if not rows:
-        raise QrnnError(f"{path} holds no attention weights (tasks.translation.attention_examples is 0?)")
+    rows = read_rows(path, ATTENTION_COLUMNS, "qrnn evaluate` of a translation run, with tasks.translation.attention_examples > 0")
     sentences: dict[int, dict] = {}
     for row in rows:
         entry = sentences.setdefault(int(row["sentence"]), {"source": {}, "target": {}, "weights": {}})
@@ -51,9 +42,8 @@ def read_attention(path: str | Path) -> dict[int, tuple[list[str], list[str], np
 def attention_heatmaps(attention_csv: str | Path, out_png: str | Path, out_pdf: str | Path, title: str = "") -> None:
     """One heatmap per sentence of ``attention_csv``, side by side; PNG and PDF."""
     sentences = read_attention(attention_csv)
-    figure = Figure(figsize=(3.2 * len(sentences), 3.4), layout="constrained")
-    FigureCanvasAgg(figure)
-    axes_list = np.atleast_1d(figure.subplots(1, len(sentences)))
+    figure, axes = new_figure(1, len(sentences), size=(3.2 * len(sentences), 3.4))
+    axes_list = np.atleast_1d(axes)
     for axes, (sentence, (source, target, weights)) in zip(axes_list, sentences.items()):
         image = axes.imshow(weights, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
         axes.set_xticks(range(len(source)), source, rotation=60, ha="right", fontsize=FONT_SIZE)
@@ -64,8 +54,4 @@ def attention_heatmaps(attention_csv: str | Path, out_png: str | Path, out_pdf: 
     figure.colorbar(image, ax=list(axes_list), shrink=0.8, label="attention weight")
     if title:
         figure.suptitle(title, fontsize=FONT_SIZE + 1)
-    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)
-        data = buffer.getvalue()
-        atomic.write_atomically(path, lambda handle, data=data: handle.write(data))
+    save(figure, out_png, out_pdf)

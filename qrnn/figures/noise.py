@@ -10,17 +10,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
-from qrnn.noise.sweeps import CONDITION_COLUMNS
-from qrnn.figures.style import DPI, FONT_SIZE
+from qrnn.figures.style import FONT_SIZE, new_figure, save
+from qrnn.figures.tables_io import read_rows
 
 SWEEP_LABELS = {
     "depolarizing": "depolarizing p (per layer and qubit)",
@@ -30,26 +24,18 @@ SWEEP_LABELS = {
     "readout_error": "readout (assignment) error probability",
 }
 PROTOCOL_STYLES = {"repreparation": "-", "midcircuit": "--"}
+SWEEP_COLUMNS = {"sweep", "value", "readout_deviation"}
 
 
-def _read(path: str | Path) -> list[dict[str, str]]:
-    path = Path(path)
-    if not path.is_file():
-        raise QrnnError(f"missing file {path}; write it with `qrnn evaluate-noise` / `qrnn evaluate-hardware`")
-    with path.open(newline="") as handle:
-        return list(csv.DictReader(handle))
+def _read(path: str | Path, required: set[str]) -> list[dict[str, str]]:
+    return read_rows(path, required, "qrnn evaluate-noise` / `qrnn evaluate-hardware")
 
 
 def _metric_names(rows: list[dict[str, str]]) -> list[str]:
-    fixed = {"sweep", "value", "readout_deviation", *CONDITION_COLUMNS}
-    return [name for name in rows[0] if name not in fixed]
-
-
-def _save(figure: Figure, out_png: str | Path, out_pdf: str | Path) -> None:
-    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)
-        atomic.write_atomically(path, lambda handle, data=buffer.getvalue(): handle.write(data))
+    """The task metrics: the columns after readout_deviation (qrnn.noise.sweeps writes the
+    sweep point, its noise condition, the readout deviation, then the metrics)."""
+    columns = list(rows[0])
+    return columns[columns.index("readout_deviation") + 1 :]
 
 
 def _label(path: str | Path) -> str:
@@ -57,11 +43,10 @@ def _label(path: str | Path) -> str:
 
 
 def metric_vs_shots(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
-    tables = {str(p): _read(p) for p in noise_csvs}
+    tables = {str(p): _read(p, SWEEP_COLUMNS) for p in noise_csvs}
     metrics = _metric_names(next(iter(tables.values())))
-    figure = Figure(figsize=(3.3 * (len(metrics) + 1), 3.2), layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(1, len(metrics) + 1, squeeze=False)[0]
+    figure, axes = new_figure(1, len(metrics) + 1, size=(3.3 * (len(metrics) + 1), 3.2), squeeze=False)
+    axes = axes[0]
     for path, rows in tables.items():
         shots = sorted((r for r in rows if r["sweep"] == "shots"), key=lambda r: float(r["value"]))
         ideal = next(r for r in rows if r["sweep"] == "ideal")
@@ -73,19 +58,17 @@ def metric_vs_shots(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
             axis.set_ylabel(column.replace("_", " "), fontsize=FONT_SIZE)
             axis.grid(alpha=0.3)
     axes[0].legend(fontsize=FONT_SIZE - 2, frameon=False, title="dashed: exact readouts", title_fontsize=FONT_SIZE - 2)
-    _save(figure, out_png, out_pdf)
+    save(figure, out_png, out_pdf)
 
 
 def metric_vs_strength(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
-    tables = {str(p): _read(p) for p in noise_csvs}
+    tables = {str(p): _read(p, SWEEP_COLUMNS) for p in noise_csvs}
     first = next(iter(tables.values()))
     metrics = [*_metric_names(first), "readout_deviation"]
     sweeps = [s for s in dict.fromkeys(r["sweep"] for r in first) if s not in ("ideal", "shots")]
     if not sweeps:
         raise QrnnError(f"{next(iter(tables))} has no strength sweep (noise.channels, measurement_strengths and readout_errors are all empty)")
-    figure = Figure(figsize=(3.0 * len(sweeps), 2.6 * len(metrics)), layout="constrained")
-    FigureCanvasAgg(figure)
-    grid = figure.subplots(len(metrics), len(sweeps), squeeze=False)
+    figure, grid = new_figure(len(metrics), len(sweeps), size=(3.0 * len(sweeps), 2.6 * len(metrics)), squeeze=False)
     for path, rows in tables.items():
         ideal = next(r for r in rows if r["sweep"] == "ideal")
         for column_index, sweep in enumerate(sweeps):
@@ -101,15 +84,13 @@ def metric_vs_strength(noise_csvs: list[str | Path], out_png, out_pdf) -> None:
                 axis.set_ylabel(metric.replace("_", " "), fontsize=FONT_SIZE - 1)
                 axis.grid(alpha=0.3)
     grid[0][0].legend(fontsize=FONT_SIZE - 2, frameon=False, title="dashed: ideal", title_fontsize=FONT_SIZE - 2)
-    _save(figure, out_png, out_pdf)
+    save(figure, out_png, out_pdf)
 
 
 def hardware_readout_error(step_csvs: list[str | Path], backend: str, out_png, out_pdf) -> None:
-    figure = Figure(figsize=(6.5, 3.6), layout="constrained")
-    FigureCanvasAgg(figure)
-    axis = figure.subplots()
+    figure, axis = new_figure(size=(6.5, 3.6))
     for path in step_csvs:
-        rows = _read(path)
+        rows = _read(path, {"protocol", "step", "readout_error"})
         for protocol in dict.fromkeys(r["protocol"] for r in rows):
             points = [r for r in rows if r["protocol"] == protocol]
             axis.plot([int(r["step"]) for r in points], [float(r["readout_error"]) for r in points], linestyle=PROTOCOL_STYLES.get(protocol, ":"), marker=".", label=f"{protocol}, run {_label(path)}")
@@ -118,4 +99,4 @@ def hardware_readout_error(step_csvs: list[str | Path], backend: str, out_png, o
     axis.set_title(f"{backend} noise model on Aer", fontsize=FONT_SIZE - 1, loc="left")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=FONT_SIZE - 2, frameon=False)
-    _save(figure, out_png, out_pdf)
+    save(figure, out_png, out_pdf)

@@ -8,50 +8,35 @@ error bars where there are several seeds.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
-from qrnn.figures.style import DPI, FONT_SIZE, MODEL_COLORS, MODEL_LABELS
+from qrnn.figures.style import FONT_SIZE, MODEL_COLORS, MODEL_LABELS, new_figure, save
+from qrnn.figures.tables_io import number, read_rows
 
 MATCHING_STYLES = {"": "-", "parameters": "-", "width": ":"}
 
 
 def read_scaling_table(path: str | Path, task: str) -> list[dict[str, str]]:
-    path = Path(path)
-    if not path.is_file():
-        raise QrnnError(f"missing scaling table {path}; write it with `qrnn scaling-table`")
-    with path.open(newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["task"] == task]
+    rows = [row for row in read_rows(path, {"task", "model", "matching", "n_qubits", "n_layers"}, "qrnn scaling-table") if row["task"] == task]
     if not rows:
         raise QrnnError(f"{path} has no rows of task {task!r}")
     return rows
-
-
-def _float(text: str) -> float:
-    return float(text) if text not in ("", "nan", "NaN") else math.nan
 
 
 def scaling_figure(table_csv: str | Path, task: str, out_png: str | Path, out_pdf: str | Path) -> None:
     rows = read_scaling_table(table_csv, task)
     metrics = [column.removesuffix("_mean") for column in rows[0] if column.endswith("_mean") and rows[0][column] != ""]
     depths = sorted({int(row["n_layers"]) for row in rows})
-    figure = Figure(figsize=(3.3 * len(depths) + 1.5, 2.6 * len(metrics) + 0.6), layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(len(metrics), len(depths), squeeze=False, sharex=True)
+    figure, axes = new_figure(len(metrics), len(depths), size=(3.3 * len(depths) + 1.5, 2.6 * len(metrics) + 0.6), squeeze=False, sharex=True)
     lines = sorted({(row["model"], row["matching"]) for row in rows}, key=lambda key: (key[0] != "qrnn", key))
     for column, depth in enumerate(depths):
         for row_index, metric in enumerate(metrics):
             panel = axes[row_index][column]
             for model, matching in lines:
                 points = sorted(
-                    (int(row["n_qubits"]), _float(row[f"{metric}_mean"]), _float(row[f"{metric}_ci95_low"]), _float(row[f"{metric}_ci95_high"]))
+                    (int(row["n_qubits"]), number(row[f"{metric}_mean"]), number(row[f"{metric}_ci95_low"]), number(row[f"{metric}_ci95_high"]))
                     for row in rows
                     if int(row["n_layers"]) == depth and row["model"] == model and row["matching"] == matching
                 )
@@ -75,7 +60,4 @@ def scaling_figure(table_csv: str | Path, task: str, out_png: str | Path, out_pd
     handles, labels = axes[0][0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=FONT_SIZE - 2, frameon=False)
     figure.suptitle(f"{task}: mean over seeds, bars 95% CI", fontsize=FONT_SIZE)
-    for path, file_format, metadata in ((out_png, "png", {}), (out_pdf, "pdf", {"CreationDate": None})):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=file_format, dpi=DPI, metadata=metadata)
-        atomic.write_atomically(path, lambda handle: handle.write(buffer.getvalue()))
+    save(figure, out_png, out_pdf)
