@@ -59,3 +59,19 @@ def test_every_module_imports_in_a_fresh_interpreter():
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     result = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_paths_named_in_docs_and_configs_exist():
+    """README, dvc.yaml (whose deps DVC refuses when missing), configs, rules and docstrings
+    name files of the package; after a move none of them may point at the old place."""
+    import re
+
+    repository = PACKAGE_ROOT.parent
+    sources = [repository / "README.md", repository / "dvc.yaml", *repository.glob("config/*.yaml"), *repository.glob("workflow/**/*.smk"),
+               *repository.glob("workflow/report/*.rst"), *PACKAGE_ROOT.rglob("*.py"), *PACKAGE_ROOT.glob("*.yaml")]
+    missing = []
+    for source in sources:
+        for match in re.finditer(r"(?<![\w./])qrnn/[\w/.]*\w", source.read_text()):
+            if not (repository / match[0]).exists():
+                missing.append(f"{source.relative_to(repository)}: {match[0]}")
+    assert missing == []

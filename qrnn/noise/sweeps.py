@@ -4,7 +4,7 @@ Each point of a sweep runs the trained model with ``noisy_model`` (qrnn/evaluate
 the model's own embedding, controller and head; the controller is fed the noisy readouts,
 as on hardware) and scores it the task's way: copying memory with ``metrics`` on the first
 test_sequences of its fixed token test set, a real-data task with its own ``evaluate_test``
-(accuracy, perplexity, BLEU) capped as qrnn/evaluate/task_test.py says (the language model:
+(accuracy, perplexity, BLEU) capped as qrnn/evaluate/capped.py says (the language model:
 test_sequences windows of tokens, the state and its trajectories carried across windows;
 translation: the encoder core is noisy in the loss, greedy and beam passes). Sweeps:
 
@@ -116,7 +116,7 @@ def _fixed_test_set(run, data_dir, count: int):
 
 def _task_test_set(run, data_dir, count: int):
     """(score, number of examples or LM tokens, data hash) of a real-data task's own evaluate_test,
-    capped as qrnn/evaluate/task_test.py says."""
+    capped as qrnn/evaluate/capped.py says."""
     check_run_data(run, data_dir)
     task, streams = capped_task(run.task, count)
     found: dict[str, Any] = {}

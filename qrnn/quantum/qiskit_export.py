@@ -5,7 +5,7 @@ statevector.py) is Qiskit qubit n-1-k, so the exported circuit's Statevector has
 engine's amplitudes in the same order. A step is an RY encoding layer followed by the
 variational blocks (rotations in the configured order, then the entangler's pairs in
 application order); a barrier closes every layer, the granularity at which
-qrnn/noise_trajectories.NoisyStep applies gate noise.
+qrnn.noise.trajectories.NoisyStep applies gate noise.
 
 Angles can be numbers (one input sequence, after the controller ran) or Qiskit
 Parameters (``parametrised_sequence``), so a circuit is transpiled once and bound to every

@@ -1,8 +1,8 @@
 """Where a variant name gets its settings: ``study.variants``, an ablation preset, or a
 point of the scaling grid.
 
-A name is looked up in that order. Ablation presets (qrnn/ablations.py) and scaling names
-(n{n}_l{L}[_params|_width], qrnn/scaling.py) resolve in any config, so
+A name is looked up in that order. Ablation presets (qrnn/study/ablations.py) and scaling names
+(n{n}_l{L}[_params|_width], qrnn/study/scaling.py) resolve in any config, so
 ``qrnn train --variant static_variational`` works without listing it anywhere; the
 ``ablations`` and ``scaling`` blocks only decide which of them the workflow runs, and with
 how many training steps.

@@ -1,5 +1,5 @@
 # The noise table of each task with noise sweeps: every sweep point's metrics over the
-# evaluated seeds and their change from the ideal readout (qrnn/noise_table.py). The noise
+# evaluated seeds and their change from the ideal readout (qrnn/tables/noise.py). The noise
 # CSVs come from noise_common.smk (noise_files), the runs from analysis_inputs.smk.
 
 
