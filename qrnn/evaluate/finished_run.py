@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
 
 from qrnn.config import RunConfig, differences
 from qrnn.errors import QrnnError
+from qrnn.io.checkpoint import read_checkpoint
 from qrnn.models.factory import build_task_model
 from qrnn.tasks.registry import build_task
 
@@ -48,10 +48,7 @@ def load_finished_run(folder: str | Path) -> FinishedRun:
     checkpoint_path = folder / "checkpoint.pt"
     if not checkpoint_path.is_file():
         raise QrnnError(f"missing run file {checkpoint_path}; train the run first with `qrnn train --out {folder}`")
-    try:
-        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for damaged files
-        raise QrnnError(f"cannot read checkpoint {checkpoint_path} ({error.__class__.__name__})") from None
+    checkpoint = read_checkpoint(checkpoint_path)
     changed = differences(checkpoint["config"], config_dict)
     if changed:
         raise QrnnError(f"{checkpoint_path} does not belong to {folder / 'config.json'}: {'; '.join(changed)}")

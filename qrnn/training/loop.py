@@ -23,13 +23,13 @@ import torch
 from tqdm import tqdm
 
 from qrnn.io import atomic
+from qrnn.io.checkpoint import CHECKPOINT_FORMAT, read_checkpoint
 from qrnn.config import RunConfig, differences
 from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
 from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
 from qrnn.io.provenance import config_hash, git_revision, library_versions
 from qrnn.tasks.registry import DATA_TASKS, build_task
 
-CHECKPOINT_FORMAT = 1
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
 
 
@@ -73,10 +73,7 @@ def _optimizers(model, run: RunConfig) -> list[torch.optim.Optimizer]:
 def _load_checkpoint(path: Path, run: RunConfig) -> dict[str, Any] | None:
     if not path.exists():
         return None
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # torch raises several types for damaged files
-        raise QrnnError(f"cannot read checkpoint {path} ({error.__class__.__name__}); delete it to start the run over") from None
+    checkpoint = read_checkpoint(path)
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointMismatchError(f"{path} has checkpoint format {checkpoint.get('format')}, expected {CHECKPOINT_FORMAT}")
     changed = differences(checkpoint["config"], run.to_dict())

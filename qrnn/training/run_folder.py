@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 from qrnn.config import RunConfig, differences
-from qrnn.training.loop import CHECKPOINT_FORMAT
+from qrnn.io.checkpoint import CHECKPOINT_FORMAT, read_checkpoint
 
 
 def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkpoint: bool) -> list[str]:
@@ -27,10 +25,7 @@ def prepare_run_folder(run: RunConfig, out_dir: str | Path, discard_stale_checkp
     checkpoint_path = out_dir / "checkpoint.pt"
     if not checkpoint_path.is_file():
         return []
-    try:
-        checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-    except Exception:  # a damaged file: left for `qrnn train` to report
-        return []
+    checkpoint = read_checkpoint(checkpoint_path)  # a damaged or unsafe file stops here, with its name
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         changed = [f"checkpoint format: {checkpoint.get('format')!r} -> {CHECKPOINT_FORMAT!r}"]
     else:
