@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import functools
 import json
+import math
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -267,12 +268,28 @@ def _first_error(document: dict[str, Any]) -> jsonschema.ValidationError | None:
     return errors[0] if errors else None
 
 
+def _non_finite_key(value: Any, path: tuple[str, ...] = ()) -> str | None:
+    """The dotted key of the first NaN or infinite number in ``value`` (JSON Schema has no
+    "finite": NaN passes every minimum and maximum, since every comparison with it is false)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".".join(path) or "<top level>"
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _non_finite_key(child, (*path, str(key)))
+        if found:
+            return found
+    return None
+
+
 def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     """Return a copy of ``raw`` with schema defaults filled in, or raise ConfigError."""
     schema = _validator().schema
     document = copy.deepcopy(raw) if raw is not None else {}
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: the top level must be a mapping, got {type(document).__name__}")
+    non_finite = _non_finite_key(document)
+    if non_finite:
+        raise ConfigError(f"{source}: {non_finite}: must be a finite number (NaN and infinity are not settings)")
     error = _first_error(document)
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error)}")
@@ -301,21 +318,52 @@ def _check_variant_overrides(document: dict[str, Any], variant: str, settings: d
         raise ConfigError(_describe(error, path_prefix=where))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key given twice in one mapping is an error: PyYAML keeps
+    the last one without a word (a duplicated `training:` block dropped the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(
+                    f"{self.name}: line {key_node.start_mark.line + 1}: key {key!r} given twice "
+                    f"(first at line {seen[key]}); YAML would silently keep only the last"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(data: bytes, source: str) -> Any:
+    """Parse YAML bytes strictly: UTF-8 only, no duplicated keys; ConfigError names ``source`` and the line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{source}: line {line}: not UTF-8 text (byte {data[error.start]:#04x} at offset {error.start}); save the file as UTF-8") from None
+    loader = _UniqueKeyLoader(text)
+    loader.name = source
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}: not valid YAML ({error.__class__.__name__}: {error})".replace("\n", " ")) from None
+    finally:
+        loader.dispose()
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read, validate and default-fill a YAML configuration file; ``-`` reads standard input."""
     if str(path) == "-":  # the workflow pipes each job the part of the config it depends on
-        path, text = Path("<stdin>"), sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)  # bytes, so that the UTF-8 check is ours
+        source, data = "<stdin>", stream.read() if stream is not None else sys.stdin.read().encode()
     else:
-        path = Path(path)
+        source = str(path)
         try:
-            text = path.read_text()
+            data = Path(path).read_bytes()
         except OSError as error:
             raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error.__class__.__name__}: {error})".replace("\n", " ")) from None
-    return validate(raw or {}, source=str(path))
+    return validate(read_yaml(data, source) or {}, source=source)
 
 
 def build_settings(cls: type, values: dict[str, Any]) -> Any:

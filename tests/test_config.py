@@ -113,3 +113,23 @@ def test_train_command_takes_a_variant(tmp_path):
     assert written["variant"] == "wide" and written["model_settings"]["hidden_size"] == 9
     refused = subprocess.run([*command, "--out", str(tmp_path / "other")], input=json.dumps(document), capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and refused.stderr.strip() == "qrnn: error: unknown variant 'default' (study.variants defines: wide)"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (b"training:\n  steps: 3\nstudy: {}\ntraining:\n  steps: 4\n", r"bad.yaml: line 4: key 'training' given twice \(first at line 1\)"),
+        (b"training:\n  eval_every: 2\n  eval_every: 3\n", r"bad.yaml: line 3: key 'eval_every' given twice"),
+        (b"# r\xe9sum\xe9\ntraining: {}\n", r"bad.yaml: line 1: not UTF-8 text \(byte 0xe9"),
+        (b"training: {learning_rate: .nan}\n", r"bad.yaml: training.learning_rate: must be a finite number"),
+        (b"training: {learning_rate: .inf}\n", r"bad.yaml: training.learning_rate: must be a finite number"),
+        (b"training: {learning_rate: 1.0e+38}\n", r"bad.yaml: training.learning_rate: 1e\+38 is greater than the maximum of 10"),
+        (b"training: {gradient_clip: -.inf}\n", r"bad.yaml: training.gradient_clip: must be a finite number"),
+        (b"noise: {strengths: [0.1, .nan]}\n", r"bad.yaml: noise.strengths.1: must be a finite number"),
+    ],
+)
+def test_files_that_yaml_would_misread_are_refused_by_file_and_line(tmp_path, text, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(text)
+    with pytest.raises(ConfigError, match=expected):
+        load_config(path)
