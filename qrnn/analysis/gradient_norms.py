@@ -20,23 +20,17 @@ from qrnn.data.prepare import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.quantum.statevector import zero_state
+from qrnn.models.qrnn import QuantumRNN
 from qrnn.models.scornn import modrelu
 from qrnn.tasks.registry import build_task
 
 
-def _quantum_steps(core, inputs: torch.Tensor) -> list[torch.Tensor]:
-    batch, steps, _ = inputs.shape
-    state = zero_state(batch, core.n_qubits, core.dtype, inputs.device)
-    readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
-    outputs = []
-    for t in range(steps):
-        features = torch.cat([inputs[:, t], readouts], dim=1) if core.config.readout_feedback else inputs[:, t]
-        angles = core.controller(features)
-        encoding = angles[:, : core.n_encoding_angles] if core.circuit.has_encoding else None
-        state = core._step(state, encoding, core._variational_angles(angles))
-        readouts = core._readout(state, tuple(core.config.readouts)).to(inputs.dtype)
-        outputs.append(readouts)
+def _quantum_steps(core: QuantumRNN, inputs: torch.Tensor) -> list[torch.Tensor]:
+    """The readouts z_1..z_T that the core's own recurrence feeds to its next step. The
+    model's step is passed explicitly, so the steps run under plain autograd (the
+    reference the reversible backward is tested against)."""
+    outputs: list[torch.Tensor] = []
+    core.unroll(inputs, advance=core.advance, on_state=lambda _t, _state, readouts: outputs.append(readouts))
     return outputs
 
 

@@ -1,16 +1,15 @@
 """Hidden-state dynamics of a trained quantum RNN: per-qubit Bloch vectors and the
 entanglement entropy of the state vector across a half/half cut, step by step.
 
-The model runs its own forward pass on a few test sequences; the state after every step
-is captured by wrapping the core's step function, so what is recorded is exactly what
+The model's core runs its own recurrence on a few embedded test sequences; the state after
+every step reaches an observer of that recurrence, so what is recorded is exactly what
 the trained model computes.
 """
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
@@ -18,6 +17,7 @@ from qrnn.io import atomic
 from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.models.qrnn import QuantumRNN
 from qrnn.quantum.readout import pauli_expectations
 
 
@@ -37,24 +37,13 @@ def entanglement_entropy(state: torch.Tensor, n_left: int | None = None) -> torc
     return terms.sum(dim=1)
 
 
-@contextlib.contextmanager
-def recorded_states(core) -> Iterator[list[torch.Tensor]]:
-    """Within the block, every state the quantum core's step produces is appended to the list."""
-    if not hasattr(core, "_step") or not hasattr(core, "n_qubits"):
+def recorded_states(core: QuantumRNN, inputs: torch.Tensor) -> list[torch.Tensor]:
+    """The state vector after every step of the core's own recurrence on ``inputs``."""
+    if not isinstance(core, QuantumRNN):
         raise QrnnError(f"{type(core).__name__} is not a quantum RNN core: it has no state vector to record")
     states: list[torch.Tensor] = []
-    step = core._step
-
-    def recording(state, encoding, variational):
-        new_state = step(state, encoding, variational)
-        states.append(new_state.detach().clone())
-        return new_state
-
-    core._step = recording
-    try:
-        yield states
-    finally:
-        core._step = step
+    core.unroll(inputs, on_state=lambda _t, state, _readouts: states.append(state.detach().clone()))
+    return states
 
 
 @torch.no_grad()
@@ -68,8 +57,7 @@ def hidden_state_rows(run_dir: str | Path, data_dir: str | Path, n_sequences: in
         raise QrnnError(f"run {run.folder} is a {run.config.model} run; hidden-state dynamics need a quantum RNN (model qrnn)")
     tensors, _ = read_test_set(run.config.task, data_dir)
     tokens = tensors["inputs"][:n_sequences]
-    with recorded_states(run.model.core) as states:
-        run.model(tokens)
+    states = recorded_states(run.model.core, run.model.embed(tokens))
     n_qubits = run.model.core.n_qubits
     rows = []
     for step, state in enumerate(states):

@@ -5,6 +5,10 @@ z_t = Pauli readouts of |psi_t> (exact expectations: the paper's non-collapsing 
 The state vector is the only recurrent memory apart from z_{t-1} itself; the circuit is
 unitary, so the state's norm is preserved by construction.
 
+``QuantumRNN.unroll`` is the one place this recurrence is written: the noisy core, the
+device runs and the analyses pass it their own step, readout or observer instead of
+repeating the loop.
+
 Ablation switches (config ``models.qrnn``): ``encoding`` (controller | none),
 ``variational`` (controller | static | frozen | none), ``readout_feedback``,
 ``controller.kind`` (mlp | linear), ``entangler``, ``readouts``. ``gradient: reversible``
@@ -14,6 +18,7 @@ backpropagates without storing the states (qrnn/quantum/reversible.py).
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -28,6 +33,12 @@ from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.statevector import zero_state
 
 COMPLEX_DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
+
+# The hooks of QuantumRNN.unroll. The state is whatever ``advance`` carries: the state
+# vector by default, a batch of trajectories under noise, the angle history on a device.
+Advance = Callable[[Any, torch.Tensor | None, torch.Tensor | None], Any]  # (state, encoding, variational) -> state
+Measure = Callable[[Any], tuple[Any, torch.Tensor]]  # state -> (state after the readout, readouts)
+Observe = Callable[[int, Any, torch.Tensor], None]  # (t, state, readouts z_t)
 
 
 def check_qrnn_config(config: QRNNConfig) -> None:
@@ -59,7 +70,8 @@ class QuantumRNN(RecurrentCore):
         self.circuit = StepCircuit(
             config.n_qubits, n_layers, tuple(config.rotations), config.entangler, has_encoding=config.encoding == "controller"
         )
-        self.output_size = len(config.readouts) * config.n_qubits
+        self.paulis = tuple(config.readouts)
+        self.output_size = len(self.paulis) * config.n_qubits
         self.n_encoding_angles = config.n_qubits if self.circuit.has_encoding else 0
         self.n_controlled_variational = self.circuit.n_variational_angles if config.variational == "controller" else 0
         controller_inputs = input_size + (self.output_size if config.readout_feedback else 0)
@@ -87,47 +99,87 @@ class QuantumRNN(RecurrentCore):
         row = torch.tensor([values[p] for p in self.config.readouts for _ in range(self.n_qubits)], device=device)
         return row.expand(batch, -1)
 
-    def _variational_angles(self, controller_output: torch.Tensor) -> torch.Tensor | None:
-        if self.config.variational == "controller":
-            batch = controller_output.shape[0]
-            return controller_output[:, self.n_encoding_angles :].reshape(
-                batch, self.circuit.n_layers, self.n_qubits, len(self.config.rotations)
-            )
-        if self.config.variational == "static":
-            return self.static_angles
-        if self.config.variational == "frozen":
-            return self.frozen_angles
-        return None
-
     @property
     def reversible(self) -> bool:
         return self.config.gradient == "reversible"
 
-    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
-        """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""
-        batch, steps, _ = inputs.shape
+    def circuit_angles(self, controller_output: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """(encoding (batch, n) or None, variational (batch or 1, L, n, R) or None) of one step
+        from the controller's output; static and frozen variational angles are the model's own."""
+        encoding = controller_output[:, : self.n_encoding_angles] if self.circuit.has_encoding else None
+        if self.config.variational == "controller":
+            batch = controller_output.shape[0]
+            variational = controller_output[:, self.n_encoding_angles :].reshape(
+                batch, self.circuit.n_layers, self.n_qubits, len(self.config.rotations)
+            )
+        elif self.config.variational == "static":
+            variational = self.static_angles
+        elif self.config.variational == "frozen":
+            variational = self.frozen_angles
+        else:
+            variational = None
+        return encoding, variational
+
+    def advance(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """|psi_t> = U(encoding, variational) |psi_{t-1}> on the configured simulator: the default ``advance``."""
+        return self._step(state, encoding, variational)
+
+    def measure(self, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the state, unchanged: the paper's non-collapsing readout; its exact Pauli
+        expectations (batch, n_readouts)): the default ``measure``."""
+        return state, self._readout(state, self.paulis)
+
+    def unroll(
+        self,
+        inputs: torch.Tensor,
+        initial_state: tuple[Any, torch.Tensor] | None = None,
+        advance: Advance | None = None,
+        measure: Measure | None = None,
+        on_state: Observe | None = None,
+    ) -> tuple[torch.Tensor, tuple[Any, torch.Tensor]]:
+        """The recurrence: (readouts z_1..z_T (batch, T, n_readouts), final (state, z_T)).
+
+        Per step t the controller reads [x_t; z_{t-1}] and emits the circuit angles; then
+        ``state = advance(state, encoding, variational)`` and ``state, z_t = measure(state)``.
+        Both default to the model's own ``advance`` and ``measure``; a caller substitutes what
+        runs the circuit elsewhere (noisy trajectories, a device) and then chooses the state
+        it carries: ``initial_state`` (state, z_0) is required unless the state is the
+        model's state vector, which starts at |0...0>. ``on_state(t, state, z_t)`` sees
+        every step (t from 0); z_t is the very tensor the next step reads, so a gradient
+        taken with respect to it is the total derivative.
+
+        With neither ``advance`` nor ``measure`` given, a gradient wanted and ``gradient:
+        reversible``, the steps run as ReversibleStep (no state kept for the backward pass);
+        with either given, under plain autograd (``advance=self.advance`` is the autograd
+        reference).
+        """
+        batch = inputs.shape[0]
         if initial_state is None:
             state = zero_state(batch, self.n_qubits, self.dtype, inputs.device)
             readouts = self.initial_readouts(batch, inputs.device).to(inputs.dtype)
         else:
             state, readouts = initial_state
-        paulis = tuple(self.config.readouts)
         # Reversible steps only pay off when there is a backward pass to run.
-        holder = StateHolder(self._step, self._readout, paulis) if self.reversible and torch.is_grad_enabled() else None
+        fused = advance is None and measure is None and self.reversible and torch.is_grad_enabled()
+        holder = StateHolder(self._step, self._readout, self.paulis) if fused else None
+        advance, measure = advance or self.advance, measure or self.measure
         outputs = []
-        for t in range(steps):
+        for t in range(inputs.shape[1]):
             features = torch.cat([inputs[:, t], readouts], dim=1) if self.config.readout_feedback else inputs[:, t]
-            angles = self.controller(features)
-            encoding = angles[:, : self.n_encoding_angles] if self.circuit.has_encoding else None
-            variational = self._variational_angles(angles)
+            encoding, variational = self.circuit_angles(self.controller(features))
             if holder is not None:
                 state, readouts = ReversibleStep.apply(holder, encoding, variational, state)
             else:
-                state = self._step(state, encoding, variational)
-                readouts = self._readout(state, paulis)
+                state, readouts = measure(advance(state, encoding, variational))
             readouts = readouts.to(inputs.dtype)
             outputs.append(readouts)
+            if on_state is not None:
+                on_state(t, state, readouts)
         return torch.stack(outputs, dim=1), (state, readouts)
+
+    def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
+        """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""
+        return self.unroll(inputs, initial_state)
 
     def quantum_parameters(self) -> list[nn.Parameter]:
         """Trainable circuit angles that are parameters themselves (static variational only)."""

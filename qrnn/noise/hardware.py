@@ -1,6 +1,6 @@
 """A trained quantum RNN on IBM device models (or a real IBM backend) through Qiskit.
 
-The circuits of qrnn/hardware_circuits.py are transpiled once per (protocol, length, basis)
+The circuits of qrnn/noise/circuits.py are transpiled once per (protocol, length, basis)
 with the angles as Parameters and bound to every test sequence's angles. A fake backend
 (qiskit_ibm_runtime.fake_provider) runs on Aer with its noise model (gate errors and
 durations, T1/T2 relaxation, readout error) through Aer's SamplerV2; a real backend runs
@@ -154,20 +154,23 @@ class DeviceRunner:
 
 
 def _closed_loop(runner: DeviceRunner):
-    """QuantumRNN.forward with the readouts of each step measured on the device (re-preparation)."""
+    """QuantumRNN.forward with the readouts of each step measured on the device (re-preparation):
+    the state the core's recurrence carries is the history of flat angle values so far."""
 
     def produce(core: QuantumRNN, inputs: torch.Tensor) -> torch.Tensor:
         batch, steps, _ = inputs.shape
-        readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
-        history, outputs = [], []
-        for t in tqdm(range(steps), desc="re-preparation steps", disable=not runner.progress, leave=False):
-            features = torch.cat([inputs[:, t], readouts], dim=1) if core.config.readout_feedback else inputs[:, t]
-            angles = core.controller(features)
-            encoding = angles[:, : core.n_encoding_angles] if core.circuit.has_encoding else None
-            history.append(flat_step_values(core.circuit, None if encoding is None else encoding.detach(), _detached(core._variational_angles(angles), batch)))
-            readouts = runner.repreparation_step(history).to(inputs.dtype)
-            outputs.append(readouts)
-        return torch.stack(outputs, dim=1)
+
+        def advance(history: list[np.ndarray], encoding, variational) -> list[np.ndarray]:
+            history.append(flat_step_values(core.circuit, None if encoding is None else encoding.detach(), _detached(variational, batch)))
+            return history
+
+        def measure(history: list[np.ndarray]) -> tuple[list[np.ndarray], torch.Tensor]:
+            return history, runner.repreparation_step(history)
+
+        start = ([], core.initial_readouts(batch, inputs.device).to(inputs.dtype))
+        with tqdm(total=steps, desc="re-preparation steps", disable=not runner.progress, leave=False) as bar:
+            outputs, _ = core.unroll(inputs, start, advance, measure, on_state=lambda *_: bar.update())
+        return outputs
 
     return produce
 

@@ -13,7 +13,7 @@ that share the sequence's controller, i.e. one angle stream per sequence as on h
 - ``measurement: projective`` / ``weak``: the trajectories are the registers that are
   measured; register j of a sequence measures every qubit in the basis
   readouts[j mod len(readouts)] after each step, with the ancilla-coupled readout of
-  qrnn/noise_trajectories.py (strength pi/2 = projective) and collapses. The readout of
+  qrnn/noise/trajectories.py (strength pi/2 = projective) and collapses. The readout of
   (P, k) is the mean of m / sin(strength) over the registers that measured P: an unbiased
   estimate from trajectories / len(readouts) shots, fed back with the back-action kept.
 - ``channel`` / ``strength``: gate noise after every layer (NoisyStep).
@@ -98,8 +98,8 @@ class NoisyQuantumRNN(nn.Module):
         self.condition = condition
         self.generator = generator
         self.output_size = core.output_size
-        self.step = NoisyStep(core.circuit, condition.channel, condition.strength)
-        self.paulis = tuple(core.config.readouts)
+        self.noisy_step = NoisyStep(core.circuit, condition.channel, condition.strength)
+        self.paulis = core.paulis
         self.record_angles = record_angles
         self.angles: list[tuple] = []
         if condition.measurement != "none" and condition.trajectories < len(self.paulis):
@@ -128,38 +128,33 @@ class NoisyQuantumRNN(nn.Module):
         flips = torch.rand(outcomes.shape, generator=self.generator, dtype=torch.float64) < self.condition.readout_error
         return torch.where(flips, -outcomes, outcomes)
 
-    def _readouts(self, state: torch.Tensor, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _measure(self, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The core's ``measure``: what a device reports, and the state the readout leaves."""
+        batch = state.shape[0] // self.condition.trajectories
         if self.condition.measurement != "none":
             return self._measured_readouts(state, batch)
         expectations = pauli_expectations(state, self.paulis).double()
         expectations = expectations.reshape(batch, self.condition.trajectories, -1).mean(dim=1)
         return state, readout_estimate(expectations, self.condition.shots, self.condition.readout_error, self.generator)
 
+    def _advance(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """The step on every trajectory of each sequence, with gate noise (the core's ``advance``)."""
+        if self.record_angles:
+            self.angles.append(tuple(None if a is None else a.detach() for a in (encoding, variational)))
+        copies = self.condition.trajectories
+        batch = state.shape[0] // copies
+        return self.noisy_step(state, _repeat(encoding, copies, batch), _repeat(variational, copies, batch), self.generator)
+
     def forward(self, inputs: torch.Tensor, initial_state=None) -> torch.Tensor:
         """Readouts (batch, T, R*n) as QuantumRNN.forward; the final carried state is kept in
         ``self.final_state`` for forward_with_state (the forward hooks see the readouts only)."""
-        core, copies = self.core, self.condition.trajectories
-        batch, steps, _ = inputs.shape
         if initial_state is None:
-            state = zero_state(batch * copies, core.n_qubits, torch.complex128, inputs.device)
-            readouts = core.initial_readouts(batch, inputs.device).to(inputs.dtype)
-        else:
-            state, readouts = initial_state
-        outputs = []
+            batch = inputs.shape[0]
+            state = zero_state(batch * self.condition.trajectories, self.core.n_qubits, torch.complex128, inputs.device)
+            initial_state = (state, self.core.initial_readouts(batch, inputs.device).to(inputs.dtype))
         self.angles = []
-        for t in range(steps):
-            features = torch.cat([inputs[:, t], readouts], dim=1) if core.config.readout_feedback else inputs[:, t]
-            angles = core.controller(features)
-            encoding = angles[:, : core.n_encoding_angles] if core.circuit.has_encoding else None
-            variational = core._variational_angles(angles)
-            if self.record_angles:
-                self.angles.append(tuple(None if a is None else a.detach() for a in (encoding, variational)))
-            state = self.step(state, _repeat(encoding, copies, batch), _repeat(variational, copies, batch), self.generator)
-            state, values = self._readouts(state, batch)
-            readouts = values.to(inputs.dtype)
-            outputs.append(readouts)
-        self.final_state = (state, readouts)
-        return torch.stack(outputs, dim=1)
+        outputs, self.final_state = self.core.unroll(inputs, initial_state, advance=self._advance, measure=self._measure)
+        return outputs
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
         """The interface SequenceModel calls. The carried state is (every trajectory's state

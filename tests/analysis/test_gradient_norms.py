@@ -10,6 +10,7 @@ from qrnn.config import validate
 from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model
 from qrnn.tasks.registry import build_task
+from tests.analysis.recurrence_spy import observed_steps
 
 DOCUMENT = validate(
     {
@@ -54,3 +55,10 @@ def test_gradient_norms_are_total_derivatives(name):
     torch.testing.assert_close(norms[-1], features.grad[:, -1].norm(dim=1))
     # An earlier step also reaches the loss through later steps: the direct gradient alone differs.
     assert not torch.allclose(norms[0], features.grad[:, 0].norm(dim=1))
+
+
+def test_quantum_features_are_the_readouts_of_the_models_public_recurrence(monkeypatch):
+    model, _, tokens, _ = model_and_task("qrnn")
+    steps = observed_steps(monkeypatch)
+    features = stepwise_features(model.core, model.embedding(tokens))
+    assert steps == list(range(tokens.shape[1])) and len(features) == tokens.shape[1]

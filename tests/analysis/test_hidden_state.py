@@ -8,13 +8,14 @@ import math
 import pytest
 import torch
 
-from qrnn.analysis.hidden_state import entanglement_entropy, write_hidden_state_dynamics
+from qrnn.analysis.hidden_state import entanglement_entropy, hidden_state_rows, recorded_states, write_hidden_state_dynamics
 from qrnn.config import validate
 from qrnn.study.resolve import run_config
 from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.training.loop import train
+from tests.analysis.recurrence_spy import observed_steps
 
 DOCUMENT = validate(
     {
@@ -82,11 +83,25 @@ def test_rows_hold_the_models_own_readouts(finished):
         assert row["x"] ** 2 + row["y"] ** 2 + row["z"] ** 2 <= 1 + 1e-5  # a qubit of a pure state: inside the Bloch ball
         assert -1e-9 <= row["entanglement_entropy_bits"] <= 2 + 1e-9
         assert row["token"] == int(tokens[s, t])
-    assert type(run.model.core._step).__name__ == "EngineStep"  # a fresh load; and the recorder is removed again:
     assert any(row["entanglement_entropy_bits"] > 1e-3 for row in rows)  # the entangling ring does entangle
+
+
+def test_states_come_from_the_models_public_recurrence(finished, monkeypatch):
+    steps = observed_steps(monkeypatch)
+    rows = hidden_state_rows(finished / "qrnn", finished / "data", n_sequences=2)
+    assert steps == list(range(6)) and {row["step"] for row in rows} == set(range(1, 7))
+    run = load_finished_run(finished / "qrnn")
+    inputs = run.model.embed(torch.load(finished / "data" / "test.pt")["inputs"][:2])
+    with torch.no_grad():
+        states = recorded_states(run.model.core, inputs)
+        _, (final_state, _) = run.model.core.unroll(inputs)
+    assert len(states) == 6 and torch.equal(states[-1], final_state)
 
 
 def test_a_classical_run_is_refused(finished):
     with pytest.raises(QrnnError, match="need a quantum RNN"):
         write_hidden_state_dynamics(finished / "rnn", finished / "data", finished / "x.csv")
     assert not (finished / "x.csv").exists()
+    rnn = load_finished_run(finished / "rnn").model
+    with pytest.raises(QrnnError, match="no state vector"):
+        recorded_states(rnn.core, torch.zeros(1, 2, 4))
