@@ -1,6 +1,6 @@
 """Noisy evaluation of a trained quantum-RNN run on its task's test set.
 
-Each point of a sweep runs the trained model with ``noisy_model`` (qrnn/evaluate/noisy_core.py:
+Each point of a sweep runs the trained model with ``noisy_model`` (qrnn/noise/noisy_core.py:
 the model's own embedding, controller and head; the controller is fed the noisy readouts,
 as on hardware) and scores it the task's way: copying memory with ``metrics`` on the first
 test_sequences of its fixed token test set, a real-data task with its own ``evaluate_test``
