@@ -18,6 +18,14 @@ EVALUATION = {
 HISTORY_HEADER = "step,train_loss,eval_loss,wall_time_s\n"
 
 
+def assert_refused_naming_the_file(read, path, content: str, message: str) -> None:
+    """``read(path)`` of a file holding ``content`` raises a QrnnError that starts with the path and says ``message``."""
+    path.write_text(content)
+    with pytest.raises(QrnnError) as error:
+        read(path)
+    assert str(error.value).startswith(str(path)) and message in str(error.value)
+
+
 @pytest.mark.parametrize(
     "content,message",
     [
@@ -32,11 +40,7 @@ HISTORY_HEADER = "step,train_loss,eval_loss,wall_time_s\n"
     ],
 )
 def test_a_malformed_evaluation_is_refused_naming_the_file_and_key(tmp_path, content, message):
-    path = tmp_path / "evaluation.json"
-    path.write_text(content)
-    with pytest.raises(QrnnError) as error:
-        read_result_json(path)
-    assert str(error.value).startswith(str(path)) and message in str(error.value)
+    assert_refused_naming_the_file(read_result_json, tmp_path / "evaluation.json", content, message)
 
 
 def test_a_well_formed_evaluation_and_other_files_are_read(tmp_path):
@@ -70,11 +74,7 @@ def test_a_missing_or_binary_result_file_is_named(tmp_path):
     ],
 )
 def test_a_malformed_history_is_refused_naming_the_file_and_line(tmp_path, content, message):
-    path = tmp_path / "history.csv"
-    path.write_text(content)
-    with pytest.raises(QrnnError) as error:
-        read_history(path)
-    assert str(error.value).startswith(str(path)) and message in str(error.value)
+    assert_refused_naming_the_file(read_history, tmp_path / "history.csv", content, message)
 
 
 def test_a_history_is_read_with_diverged_values(tmp_path):
