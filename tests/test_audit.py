@@ -65,5 +65,5 @@ def test_audit_cli_reads_a_config_file_and_names_study_variants(tmp_path, capsys
     text = capsys.readouterr().out
     assert text.startswith(f"variant wide (study variant), model rnn, task copying, config {path}\n")
     assert "hidden_size: 64 -> 9" in text
-    assert main(["audit", "no_such_variant", "--config", str(path)]) == 2
+    assert main(["audit", "no_such_variant", "--config", str(path)]) == 1
     assert "unknown variant 'no_such_variant'" in capsys.readouterr().err

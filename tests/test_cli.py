@@ -69,9 +69,74 @@ def test_building_the_parser_leaves_torch_unloaded():
     assert "qrnn.cli.main" in loaded and "torch" not in loaded
 
 
-def test_a_library_error_is_one_line_and_exit_status_2(tmp_path, capsys):
-    assert main(["audit-number", "no_such_table", "rnn", "mean", "--tables-dir", str(tmp_path)]) == 2
+def test_a_library_error_is_one_line_and_exit_status_1(tmp_path, capsys):
+    assert main(["audit-number", "no_such_table", "rnn", "mean", "--tables-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err.splitlines() == [f"qrnn: error: no provenance file {tmp_path / 'no_such_table.provenance.json'} for table 'no_such_table' (tables with provenance in {tmp_path}: none)"]
+
+
+def test_a_usage_error_is_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate", "--run", "r", "--data", "d", "--out", "o", "--threads", "0"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == ["qrnn evaluate: error: argument --threads: '0' is not a positive whole number (see qrnn evaluate --help)"]
+
+
+@pytest.mark.parametrize("text,value", [("1", 1), ("16", 16)])
+def test_threads_take_a_positive_whole_number(text, value):
+    assert options.positive_integer(text) == value
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5", ""])
+def test_threads_refuse_anything_else(text):
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(repr(text))):
+        options.positive_integer(text)
+
+
+def _main_raising(monkeypatch, error: BaseException) -> int:
+    """main() on a sub-command whose handler raises ``error``."""
+    parser = build_parser()
+    monkeypatch.setattr("qrnn.cli.main.build_parser", lambda: parser)
+
+    def handler(args):
+        raise error
+
+    _subparsers(parser)["audit-number"].set_defaults(handler=handler)
+    return main(["audit-number", "table", "row", "column"])
+
+
+@pytest.mark.parametrize(
+    "error,line",
+    [
+        (FileNotFoundError(2, "No such file or directory", "runs/a/metrics.json"), "runs/a/metrics.json: No such file or directory"),
+        (PermissionError(13, "Permission denied", "a.tmp", None, "results/a.json"), "a.tmp -> results/a.json: Permission denied"),
+        (IsADirectoryError(21, "Is a directory", "results"), "results: Is a directory"),
+    ],
+)
+def test_an_os_error_is_one_line_naming_its_files(monkeypatch, capsys, error, line):
+    monkeypatch.delenv("QRNN_DEBUG", raising=False)
+    assert _main_raising(monkeypatch, error) == 1
+    assert capsys.readouterr().err.splitlines() == [f"qrnn: error: {line}"]
+
+
+def test_debug_shows_the_traceback_and_still_ends_with_the_line(monkeypatch, capsys, tmp_path):
+    arguments = ["audit-number", "no_such_table", "rnn", "mean", "--tables-dir", str(tmp_path)]
+    monkeypatch.delenv("QRNN_DEBUG", raising=False)
+    assert main(["--debug", *arguments]) == 1
+    debug_flag = capsys.readouterr().err
+    monkeypatch.setenv("QRNN_DEBUG", "1")
+    assert main(arguments) == 1
+    debug_variable = capsys.readouterr().err
+    for err in (debug_flag, debug_variable):
+        assert err.startswith("Traceback (most recent call last):") and "in audit_number" in err
+        assert err.splitlines()[-1].startswith("qrnn: error: no provenance file")
+    monkeypatch.setenv("QRNN_DEBUG", "0")
+    assert main(arguments) == 1 and len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    """Only QrnnError and OSError are the user's to fix; anything else must reach a bug report whole."""
+    with pytest.raises(KeyError, match="rows"):
+        _main_raising(monkeypatch, KeyError("rows"))
 
 
 def test_every_sub_command_has_a_handler():
@@ -105,7 +170,7 @@ def test_threads_are_applied_by_every_command_that_takes_them():
         assert "use_threads" in LEAVES[path].get_default("handler").__code__.co_names, f"qrnn {' '.join(path)} ignores --threads"
 
 
-@pytest.mark.parametrize("threads,calls", [(0, []), (3, [3])])
+@pytest.mark.parametrize("threads,calls", [(None, []), (3, [3])])
 def test_use_threads_sets_torch_threads_only_when_asked(monkeypatch, threads, calls):
     import torch
 

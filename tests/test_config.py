@@ -112,7 +112,7 @@ def test_train_command_takes_a_variant(tmp_path):
     written = json.loads((tmp_path / "run" / "config.json").read_text())
     assert written["variant"] == "wide" and written["model_settings"]["hidden_size"] == 9
     refused = subprocess.run([*command, "--out", str(tmp_path / "other")], input=json.dumps(document), capture_output=True, text=True, timeout=120)
-    assert refused.returncode == 2 and refused.stderr.strip() == "qrnn: error: unknown variant 'default' (study.variants defines: wide)"
+    assert refused.returncode == 1 and refused.stderr.strip() == "qrnn: error: unknown variant 'default' (study.variants defines: wide)"
 
 
 @pytest.mark.parametrize(

@@ -154,7 +154,7 @@ def test_a_missing_noise_file_is_named(tmp_path, capsys):
     with pytest.raises(QrnnError, match=str(missing.with_suffix(".json"))):
         read_noise_results([missing], [run])
     csv_path.unlink()
-    assert cli(["tables", "noise", "--noise", str(csv_path), "--runs", str(run), "--out-prefix", str(tmp_path / "t")]) == 2
+    assert cli(["tables", "noise", "--noise", str(csv_path), "--runs", str(run), "--out-prefix", str(tmp_path / "t")]) == 1
     assert f"missing noise result file {csv_path}" in capsys.readouterr().err
     assert not (tmp_path / "t.csv").exists()
 

@@ -115,7 +115,7 @@ def test_checkpoint_from_another_config_is_refused(tmp_path):
     assert run_cli(*arguments[:1], "--config", str(path), *arguments[1:]).returncode == 0
     changed = {**SMALL, "training": {**SMALL["training"], "learning_rate": 0.01}}
     result = run_cli(*arguments[:1], "--config", str(write_config(tmp_path, changed)), *arguments[1:])
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "training.learning_rate: 0.001 -> 0.01" in result.stderr
 
@@ -131,7 +131,7 @@ def test_checkpoint_from_another_config_is_refused(tmp_path):
 def test_bad_arguments_give_one_line_errors(tmp_path, arguments, expected):
     path = write_config(tmp_path, SMALL)
     result = run_cli("train", "--config", str(path), "--seed", "0", "--out", str(tmp_path / "run"), *arguments)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"qrnn: error: {result.stderr.strip().removeprefix('qrnn: error: ')}"]
     assert expected in result.stderr and "Traceback" not in result.stderr
 
@@ -150,7 +150,7 @@ def test_bad_config_files_give_one_line_errors_naming_the_key(tmp_path, text, ex
     path.write_text(text)
     model = "scornn" if "scornn" in text else "qrnn"
     result = run_cli("train", "--config", str(path), "--task", "copying", "--model", model, "--seed", "0", "--out", str(tmp_path / "run"))
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == 1, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert expected in result.stderr
     assert not (tmp_path / "run" / "checkpoint.pt").exists()
@@ -158,7 +158,7 @@ def test_bad_config_files_give_one_line_errors_naming_the_key(tmp_path, text, ex
 
 def test_missing_config_file_is_named(tmp_path):
     result = run_cli("train", "--config", str(tmp_path / "nope.yaml"), "--task", "copying", "--model", "rnn", "--seed", "0", "--out", str(tmp_path / "r"))
-    assert result.returncode == 2 and f"cannot read config file {tmp_path / 'nope.yaml'}" in result.stderr
+    assert result.returncode == 1 and f"cannot read config file {tmp_path / 'nope.yaml'}" in result.stderr
 
 
 def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):

@@ -17,14 +17,25 @@ def add_config(parser: argparse.ArgumentParser, help: str = CONFIG_HELP, require
     parser.add_argument("--config", required=required, metavar="FILE", help=help)
 
 
+def positive_integer(text: str) -> int:
+    """argparse type of a count that must be at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 def add_threads(parser: argparse.ArgumentParser) -> None:
     """--threads N, applied by the handler with `use_threads`."""
-    parser.add_argument("--threads", type=int, default=0, metavar="N", help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--threads", type=positive_integer, metavar="N", help="CPU threads for torch, at least 1 (default: torch's choice)")
 
 
 def use_threads(args: argparse.Namespace) -> None:
-    """Give torch the --threads asked for; 0 leaves torch's own choice."""
-    if args.threads:
+    """Give torch the --threads asked for; without it torch makes its own choice."""
+    if args.threads is not None:
         import torch  # imported here so that `qrnn --help` answers without loading torch
 
         torch.set_num_threads(args.threads)

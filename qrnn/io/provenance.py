@@ -13,6 +13,7 @@ from typing import Any
 from qrnn.quantum.native import build
 from qrnn.io import atomic
 from qrnn.errors import QrnnError
+from qrnn.io.result_files import check_keys, read_result_json
 
 DISTRIBUTIONS = ("torch", "numpy", "qiskit", "torchquantum-ng", "qrnn")
 
@@ -51,6 +52,8 @@ def config_hash(config: dict[str, Any]) -> str:
 # --- provenance of table cells ---------------------------------------------------------
 
 PROVENANCE_FORMAT = 1
+PROVENANCE_KEYS = {"table": str, "rows": dict, "groups": dict}
+CELL_KEYS = {"value": (str, int, float, bool, type(None)), "groups": list}
 
 
 def run_record(result) -> dict[str, Any]:
@@ -103,16 +106,17 @@ def audit_number(table: str | Path, row: str, column: str, tables_dir: str | Pat
     if not path.is_file():
         known = sorted(p.name.removesuffix(".provenance.json") for p in Path(tables_dir).glob("*.provenance.json"))
         raise QrnnError(f"no provenance file {path} for table {str(table)!r} (tables with provenance in {tables_dir}: {', '.join(known) or 'none'})")
-    try:
-        provenance = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise QrnnError(f"{path} is not valid JSON ({error.msg})") from None
+    provenance = read_result_json(path, PROVENANCE_KEYS)
     rows = provenance["rows"]
     if row not in rows:
         raise QrnnError(f"table {provenance['table']} has no row {row!r} (rows: {', '.join(rows)})")
+    check_keys(path, rows, {row: dict})
     if column not in rows[row]:
         raise QrnnError(f"table {provenance['table']} has no column {column!r} (columns: {', '.join(rows[row])})")
     cell = rows[row][column]
+    check_keys(path, rows[row], {column: dict})
+    check_keys(path, cell, CELL_KEYS)
+    check_keys(path, provenance["groups"], {group: list for group in cell["groups"]})
     return {
         "table": provenance["table"],
         "row": row,

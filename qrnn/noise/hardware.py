@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -64,9 +65,21 @@ def load_backend(name: str):
         raise QrnnError(f"hardware.backend: {name!r} is a real IBM backend; set {TOKEN_VARIABLE} in the environment (or use a Fake... backend)")
     from qiskit_ibm_runtime import QiskitRuntimeService
 
-    channel = os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform")
-    service = QiskitRuntimeService(channel=channel, token=token, instance=os.environ.get("QISKIT_IBM_INSTANCE"))
-    return service.backend(name)
+    channel, instance = os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"), os.environ.get("QISKIT_IBM_INSTANCE")
+    runtime_logger = logging.getLogger("qiskit_ibm_runtime")
+    level = runtime_logger.level
+    runtime_logger.setLevel(logging.ERROR)  # its "Loading account with the given token" warning: we always pass one
+    try:
+        return QiskitRuntimeService(channel=channel, token=token, instance=instance).backend(name)
+    except Exception as error:  # the service raises many types (account, network, a ValueError, even an AttributeError for a malformed instance)
+        text = error.args[0] if error.args and str(error) == repr(error.args[0]) else str(error)  # IBM errors show a repr
+        message = (text.strip().splitlines() or [""])[0].replace(token, "<token>")  # the token is never shown
+        raise QrnnError(
+            f"hardware.backend: cannot open IBM backend {name!r} (channel {channel!r}, instance {instance!r}): "
+            f"{type(error).__name__}: {message.rstrip('.')}. Check {TOKEN_VARIABLE}, QISKIT_IBM_CHANNEL, QISKIT_IBM_INSTANCE and the network"
+        ) from None
+    finally:
+        runtime_logger.setLevel(level)
 
 
 def make_sampler(backend, seed: int):

@@ -13,7 +13,9 @@ and dropout draws as an uninterrupted run (the RNG states are in the checkpoint)
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,11 +45,25 @@ class TrainingState:
 
 
 def resolve_device(name: str) -> torch.device:
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise QrnnError(f"device {name!r} requested but CUDA is not available on this machine")
-    if name != "cpu" and not name.startswith("cuda"):
-        raise QrnnError(f"unknown device {name!r} (use cpu or cuda)")
+    """The torch device ``name`` (cpu, cuda, cuda:N); QrnnError for a name torch does not
+    know or a device this machine lacks, before anything is computed or written."""
+    kind, colon, index = name.partition(":")
+    if kind not in ("cpu", "cuda") or (colon and not index.isdigit()):
+        raise QrnnError(f"unknown device {name!r} (use cpu, cuda or cuda:N)")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise QrnnError(f"device {name!r} requested but CUDA is not available on this machine (use --device cpu)")
+    if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
+        raise QrnnError(f"device {name!r} requested but this machine has {torch.cuda.device_count()} CUDA device(s)")
     return torch.device(name)
+
+
+class _LogFileHandler(logging.FileHandler):
+    """A FileHandler whose failure to write (a full disk) stops the run with one line naming
+    train.log, instead of logging's printed traceback and carrying on."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        raise QrnnError(f"cannot write {self.baseFilename}: {getattr(error, 'strerror', None) or error}")
 
 
 def _logger(out_dir: Path) -> logging.Logger:
@@ -55,7 +71,7 @@ def _logger(out_dir: Path) -> logging.Logger:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     if not logger.handlers:
-        handler = logging.FileHandler(out_dir / "train.log")
+        handler = _LogFileHandler(out_dir / "train.log")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
     return logger
@@ -101,7 +117,9 @@ def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generat
         "task_dimensions": task.dimensions(),  # sizes read from the data, to rebuild the model without it
         "data_sha256": task.data_sha256,
     }
-    atomic.write_atomically(path, lambda handle: torch.save(checkpoint, handle))
+    buffer = io.BytesIO()  # serialised first: torch.save turns a failed file write (a full disk) into an opaque RuntimeError
+    torch.save(checkpoint, buffer)
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 @torch.no_grad()
@@ -121,17 +139,19 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
 
     Returns the final metrics (also written to ``out_dir/metrics.json``).
     """
+    # Everything that can refuse the run is checked before the run folder is made:
+    # the device, the data, an existing checkpoint's settings.
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     torch_device = resolve_device(device)
-    checkpoint_path = out_dir / "checkpoint.pt"
-    checkpoint = _load_checkpoint(checkpoint_path, run)
-    logger = _logger(out_dir)
-    atomic.write_json(out_dir / "config.json", run.to_dict())
-
     if run.task in DATA_TASKS and data_dir is None:
         raise QrnnError(f"task {run.task} trains on processed data: pass its folder (qrnn train --data data/{run.task})")
     task = build_task(run, data_dir)
+    checkpoint_path = out_dir / "checkpoint.pt"
+    checkpoint = _load_checkpoint(checkpoint_path, run)
+    atomic.make_folders(out_dir)
+    logger = _logger(out_dir)
+    atomic.write_json(out_dir / "config.json", run.to_dict())
+
     training = run.training
     torch.manual_seed(run.seed)  # model initialisation and dropout
     model = build_task_model(run.model, run.model_settings, task).to(torch_device)

@@ -112,5 +112,5 @@ def test_evaluate_command_writes_the_file_or_one_line_error(finished, tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "evaluation.json").read_text())["metrics"] == write_evaluation(finished / "run", finished / "data", tmp_path / "again.json")["metrics"]
     failed = subprocess.run([*command, "--run", str(tmp_path / "absent")], capture_output=True, text=True, timeout=120)
-    assert failed.returncode == 2
+    assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [f"qrnn: error: missing run file {tmp_path / 'absent' / 'config.json'}; train the run first with `qrnn train --out {tmp_path / 'absent'}`"]

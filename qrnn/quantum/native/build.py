@@ -28,6 +28,8 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from qrnn.errors import QrnnError
+
 SOURCES = tuple(
     Path(__file__).with_name(name)
     for name in ("statevector_kernels.c", "rotations.c", "rotations.h", "common_body.h", "layers_body.h", "readout_body.h")
@@ -42,8 +44,9 @@ PORTABLE_FLAGS = ("-O3", "-fno-math-errno", "-fno-trapping-math")
 COMMON_FLAGS = ("-std=c11", "-ffp-contract=fast", "-shared", "-fPIC")
 
 
-class KernelBuildError(RuntimeError):
-    """The C kernels could not be compiled or loaded here."""
+class KernelBuildError(QrnnError, RuntimeError):
+    """The C kernels could not be compiled or loaded here, or QRNN_KERNELS names no mode:
+    a QrnnError, so the command line reports it in a line rather than a traceback."""
 
 
 def requested_mode() -> str:
