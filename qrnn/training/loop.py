@@ -152,72 +152,94 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
     logger = _logger(out_dir)
     atomic.write_json(out_dir / "config.json", run.to_dict())
 
-    training = run.training
     torch.manual_seed(run.seed)  # model initialisation and dropout
     model = build_task_model(run.model, run.model_settings, task).to(torch_device)
     optimizers = _optimizers(model, run)
     data_generator = torch.Generator().manual_seed(run.seed)  # on the CPU: same batches on every device
-    held_out = task.held_out(training.batch_size, training.eval_batches, training.eval_seed)
-    state = TrainingState()
-
+    held_out = task.held_out(run.training.batch_size, run.training.eval_batches, run.training.eval_seed)
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
-        for optimizer, saved in zip(optimizers, checkpoint["optimizers"]):
-            optimizer.load_state_dict(saved)
-        torch.set_rng_state(checkpoint["torch_rng"])
-        if checkpoint["cuda_rng"] is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
-        data_generator.set_state(checkpoint["data_rng"])
-        state = TrainingState(checkpoint["step"], checkpoint["history"], checkpoint["wall_time"])
-        task.load_state_dict(checkpoint.get("task_state", {}))
-        logger.info("resuming from %s at step %d of %d", checkpoint_path, state.step, training.steps)
+        state = _restore(checkpoint, model, optimizers, data_generator, task)
+        logger.info("resuming from %s at step %d of %d", checkpoint_path, state.step, run.training.steps)
     else:
+        state = TrainingState()
         logger.info("starting %s/%s seed %d on %s (config %s)", run.task, run.model, run.seed, torch_device, config_hash(run.to_dict()))
 
-    counts = parameter_counts(model)
+    _train_until_done(run, out_dir, model, optimizers, data_generator, task, held_out, state, torch_device, logger, progress)
+    # Also when resuming from a checkpoint at the final step: the workflow deletes a
+    # rerun job's history.csv, and the checkpoint holds the whole history.
+    atomic.write_csv(out_dir / "history.csv", state.history, list(state.history[-1]))
+    metrics = _final_metrics(run, state, task, parameter_counts(model), torch_device)
+    atomic.write_json(out_dir / "metrics.json", metrics)
+    logger.info("finished: %s", metrics["final"])
+    return metrics
+
+
+def _restore(checkpoint: dict[str, Any], model, optimizers, data_generator: torch.Generator, task) -> TrainingState:
+    """Put the model, optimizers, random streams and task state back as the checkpoint saved them."""
+    model.load_state_dict(checkpoint["model"])
+    for optimizer, saved in zip(optimizers, checkpoint["optimizers"]):
+        optimizer.load_state_dict(saved)
+    torch.set_rng_state(checkpoint["torch_rng"])
+    if checkpoint["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+    data_generator.set_state(checkpoint["data_rng"])
+    task.load_state_dict(checkpoint.get("task_state", {}))
+    return TrainingState(checkpoint["step"], checkpoint["history"], checkpoint["wall_time"])
+
+
+def _train_until_done(run, out_dir: Path, model, optimizers, data_generator, task, held_out, state: TrainingState, device, logger, progress: bool) -> None:
+    """Optimizer steps up to training.steps; every eval_every steps (and at the last) a
+    held-out evaluation, a history row and a checkpoint."""
+    training = run.training
     bar = tqdm(total=training.steps, initial=state.step, desc=f"{run.task}/{run.model}/seed{run.seed}", disable=not progress, mininterval=1.0)
     loss_sum, loss_count, started = 0.0, 0, time.perf_counter()
     model.train()
     while state.step < training.steps:
-        loss = task.training_loss(model, training.batch_size, data_generator, torch_device)
-        if not torch.isfinite(loss):
-            message = (
-                f"non-finite loss ({loss.item()}) at step {state.step + 1}; the last good checkpoint "
-                f"(step {checkpoint_step(state)}) is kept in {out_dir}"
-            )
-            logger.error(message)
-            raise NonFiniteLossError(message)
-        for optimizer in optimizers:
-            optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if training.gradient_clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), training.gradient_clip)
-        for optimizer in optimizers:
-            optimizer.step()
+        loss = _optimizer_step(model, optimizers, task, training, data_generator, device, state, out_dir, logger)
         state.step += 1
-        loss_sum, loss_count = loss_sum + loss.item(), loss_count + 1
+        loss_sum, loss_count = loss_sum + loss, loss_count + 1
         bar.update(1)
-        bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
         if state.step % training.eval_every == 0 or state.step == training.steps:
             now = time.perf_counter()
             state.wall_time += now - started
             started = now
-            held_out_metrics = evaluate(model, task, held_out, torch_device)
             row = {"step": state.step, "train_loss": loss_sum / loss_count}
-            row.update({f"eval_{name}": value for name, value in held_out_metrics.items()})
+            row.update({f"eval_{name}": value for name, value in evaluate(model, task, held_out, device).items()})
             row["wall_time_s"] = round(state.wall_time, 3)
             state.history.append(row)
             loss_sum, loss_count = 0.0, 0
             atomic.write_csv(out_dir / "history.csv", state.history, list(row))
-            _save_checkpoint(checkpoint_path, run, model, optimizers, data_generator, state, task)
+            _save_checkpoint(out_dir / "checkpoint.pt", run, model, optimizers, data_generator, state, task)
             logger.info("step %d: %s", state.step, ", ".join(f"{k}={v:.5g}" for k, v in row.items() if k != "step"))
     bar.close()
-    # Also when resuming from a checkpoint at the final step: the workflow deletes a
-    # rerun job's history.csv, and the checkpoint holds the whole history.
-    atomic.write_csv(out_dir / "history.csv", state.history, list(state.history[-1]))
 
+
+def _optimizer_step(model, optimizers, task, training, data_generator, device, state: TrainingState, out_dir: Path, logger) -> float:
+    """One batch: loss, backward, clipping, every optimizer's step; the loss as a float.
+    A non-finite loss stops the run before any parameter changes."""
+    loss = task.training_loss(model, training.batch_size, data_generator, device)
+    if not torch.isfinite(loss):
+        message = (
+            f"non-finite loss ({loss.item()}) at step {state.step + 1}; the last good checkpoint "
+            f"(step {checkpoint_step(state)}) is kept in {out_dir}"
+        )
+        logger.error(message)
+        raise NonFiniteLossError(message)
+    for optimizer in optimizers:
+        optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if training.gradient_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), training.gradient_clip)
+    for optimizer in optimizers:
+        optimizer.step()
+    return loss.item()
+
+
+def _final_metrics(run: RunConfig, state: TrainingState, task, counts: dict[str, int], device: torch.device) -> dict[str, Any]:
+    """metrics.json: the last held-out evaluation, the references, parameters, wall time and provenance."""
     final = state.history[-1]
-    metrics = {
+    return {
         "task": run.task,
         "model": run.model,
         "variant": run.variant,
@@ -231,14 +253,11 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
         "data_sha256": task.data_sha256,
         "trainable_parameters": counts,
         "wall_time_s": round(state.wall_time, 3),
-        "device": str(torch_device) if torch_device.type == "cpu" else f"{torch_device} ({torch.cuda.get_device_name(torch_device)})",
+        "device": str(device) if device.type == "cpu" else f"{device} ({torch.cuda.get_device_name(device)})",
         "config_hash": config_hash(run.to_dict()),
         "versions": library_versions(),
         "git_revision": git_revision(),
     }
-    atomic.write_json(out_dir / "metrics.json", metrics)
-    logger.info("finished: %s", metrics["final"])
-    return metrics
 
 
 def checkpoint_step(state: TrainingState) -> int:
