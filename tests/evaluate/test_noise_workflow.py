@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-NOISE_JOBS = ["evaluate_noise", "evaluate_hardware", "hardware_resources", "noise_figures", "hardware_figure"]
+NOISE_JOBS = ["evaluate_noise", "evaluate_hardware", "hardware_resources", "noise_shots_figure", "noise_strength_figure", "hardware_figure"]
 OUTPUTS = [
     "results/figures/copying_noise_shots.png",
     "results/figures/copying_noise_strength.pdf",

@@ -36,6 +36,17 @@ def job_counts(output: str) -> dict[str, int]:
     return {match[1]: int(match[2]) for match in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE) if match[1] != "total"}
 
 
+def job_resources(output: str) -> list[tuple[str, dict[str, str]]]:
+    """(rule, resources) of every job a run or dry run prints, in the order printed."""
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:\n)", output):
+        rule = re.match(r"(?:local)?rule (\w+):\n", block)
+        resources = re.search(r"^\s+resources: (.*)$", block, re.MULTILINE)
+        if rule and resources:
+            jobs.append((rule[1], dict(item.split("=", 1) for item in resources[1].split(", "))))
+    return jobs
+
+
 def new_project(root: Path, **changes) -> Path:
     """A folder with the repository's config/ and smoke.yaml changed by ``changes`` (top-level sections merged one level deep)."""
     shutil.copytree(REPOSITORY / "config", root / "config")

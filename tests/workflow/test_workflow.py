@@ -69,7 +69,7 @@ def test_a_bigger_test_set_redoes_evaluations_but_no_training(smoke):
     bigger["study"]["test_sequences"] = 300
     (smoke / "config/bigger.yaml").write_text(yaml.safe_dump(bigger))
     counts = job_counts(snakemake(smoke, "-n", "--cores", "2", "--configfile", "config/bigger.yaml"))
-    noise_jobs = {"evaluate_noise": 1, "evaluate_hardware": 1, "hardware_resources": 1, "noise_figures": 1, "hardware_figure": 1, "noise_table": 1}
+    noise_jobs = {"evaluate_noise": 1, "evaluate_hardware": 1, "hardware_resources": 1, "noise_shots_figure": 1, "noise_strength_figure": 1, "hardware_figure": 1, "noise_table": 1}
     assert counts == {
         "prepare_data": 1, "evaluate": 19, "aggregate": 1, "learning_curves": 1, "scaling_table": 1, "scaling_figure": 1,
         "describe_study": 1, "main_table": 1, "ablation_table": 1, "ablation_figure": 1, "hidden_state_dynamics": 1,

@@ -22,8 +22,7 @@ rule aggregate:
         "results/benchmarks/aggregate/{task}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:

@@ -31,8 +31,7 @@ rule main_table:
         "results/benchmarks/main_table/{task}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -62,8 +61,7 @@ rule ablation_table:
         "results/benchmarks/ablation_table/ablations.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -166,8 +164,7 @@ for name, (command, table, stem, caption, category) in FIGURE_RULES.items():
             f"results/logs/{name}/{Path(stem).name}.log",
         threads: 1
         resources:
-            mem_mb=SMALL_JOB["mem_mb"],
-            runtime=SMALL_JOB["runtime_minutes"],
+            **SMALL_JOB_RESOURCES,
         conda:
             CONDA_ENVIRONMENT
         params:
@@ -196,8 +193,7 @@ rule attention_figure:
         "results/benchmarks/attention_figure/{model}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:

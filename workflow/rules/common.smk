@@ -24,7 +24,18 @@ RUNS = study_runs(STUDY)
 
 TRAIN = STUDY["resources"]["train"]
 EVALUATE = STUDY["resources"]["evaluate"]
-SMALL_JOB = STUDY["resources"]["small_jobs"]
+
+# What every job besides training and evaluation asks for (data, tables, figures, the study
+# description): the config's resources.small_jobs, named as Snakemake names them. Rules take
+# it with `resources: **SMALL_JOB_RESOURCES`. Snakemake's own defaults cannot carry it: a
+# Snakefile has no default-resources directive, and the expressions of --default-resources
+# (and of a profile's default-resources) see a job's wildcards, input, threads and attempt,
+# but not the config. Explicit rule resources also win over a profile's defaults, so the
+# SLURM profile's mem_mb and runtime stay a fallback for rules that declare none.
+SMALL_JOB_RESOURCES = {
+    "mem_mb": STUDY["resources"]["small_jobs"]["mem_mb"],
+    "runtime": STUDY["resources"]["small_jobs"]["runtime_minutes"],
+}
 
 # The software of every job, used with --use-conda (run from the repository root then).
 CONDA_ENVIRONMENT = "../envs/qrnn.yaml"

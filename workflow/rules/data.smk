@@ -13,8 +13,7 @@ rule prepare_data:
         "results/benchmarks/prepare_data/{task}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:

@@ -54,38 +54,41 @@ rule evaluate_hardware:
         " --out-json {output.json} --out-steps {output.steps} --threads {threads} --quiet > {log} 2>&1"
 
 
-rule noise_figures:
-    input:
-        lambda wildcards: noise_files("noise", wildcards.task, ".csv"),
-    output:
-        shots_png=report(
-            "results/figures/{task}_noise_shots.png",
-            caption="../report/noise_shots.rst",
-            category="Noise and hardware",
-            labels={"task": "{task}", "content": "metric vs shots"},
-        ),
-        shots_pdf="results/figures/{task}_noise_shots.pdf",
-        strength_png=report(
-            "results/figures/{task}_noise_strength.png",
-            caption="../report/noise_strength.rst",
-            category="Noise and hardware",
-            labels={"task": "{task}", "content": "metric vs noise strength"},
-        ),
-        strength_pdf="results/figures/{task}_noise_strength.pdf",
-    log:
-        "results/logs/noise_figures/{task}.log",
-    benchmark:
-        "results/benchmarks/noise_figures/{task}.tsv"
-    threads: 1
-    resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
-    conda:
-        CONDA_ENVIRONMENT
-    shell:
-        "(qrnn figures noise-shots --noise {input} --out-png {output.shots_png} --out-pdf {output.shots_pdf}"
-        " && qrnn figures noise-strength --noise {input} --out-png {output.strength_png}"
-        " --out-pdf {output.strength_pdf}) > {log} 2>&1"
+# One job per figure of a task's noise sweeps, each drawing from every evaluated run's sweep table.
+NOISE_FIGURE_RULES = {
+    # rule name: (figure sub-command, output stem, caption, what the report says it shows)
+    "noise_shots_figure": ("noise-shots", "noise_shots", "noise_shots.rst", "metric vs shots"),
+    "noise_strength_figure": ("noise-strength", "noise_strength", "noise_strength.rst", "metric vs noise strength"),
+}
+
+for name, (command, stem, caption, content) in NOISE_FIGURE_RULES.items():
+
+    rule:
+        name:
+            name
+        input:
+            lambda wildcards: noise_files("noise", wildcards.task, ".csv"),
+        output:
+            png=report(
+                f"results/figures/{{task}}_{stem}.png",
+                caption=f"../report/{caption}",
+                category="Noise and hardware",
+                labels={"task": "{task}", "content": content},
+            ),
+            pdf=f"results/figures/{{task}}_{stem}.pdf",
+        params:
+            command=command,
+        log:
+            f"results/logs/{name}/{{task}}.log",
+        benchmark:
+            f"results/benchmarks/{name}/{{task}}.tsv"
+        threads: 1
+        resources:
+            **SMALL_JOB_RESOURCES,
+        conda:
+            CONDA_ENVIRONMENT
+        shell:
+            "qrnn figures {params.command} --noise {input} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
 
 
 rule hardware_figure:
@@ -107,8 +110,7 @@ rule hardware_figure:
         "results/benchmarks/hardware_figure/{task}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -137,8 +139,7 @@ rule hardware_resources:
         "results/benchmarks/hardware_resources/table.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:

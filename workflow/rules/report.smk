@@ -15,8 +15,7 @@ rule describe_study:
         "results/benchmarks/describe_study/study.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:

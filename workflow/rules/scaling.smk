@@ -19,8 +19,7 @@ rule scaling_table:
         "results/benchmarks/scaling_table/scaling.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:
@@ -44,8 +43,7 @@ rule scaling_figure:
         "results/benchmarks/scaling_figure/{task}.tsv"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB["mem_mb"],
-        runtime=SMALL_JOB["runtime_minutes"],
+        **SMALL_JOB_RESOURCES,
     conda:
         CONDA_ENVIRONMENT
     shell:
