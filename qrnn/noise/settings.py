@@ -88,11 +88,12 @@ def evaluated_runs(document: dict[str, Any], section: str) -> list[tuple[str, st
 
 
 def noise_and_hardware_jobs(document: dict[str, Any]) -> int:
-    """Jobs of workflow/rules/noise.smk: one evaluation per evaluated run and one figure job
-    per evaluated task for each enabled section, plus the hardware resource table."""
+    """Jobs of workflow/rules/noise.smk: one evaluation per evaluated run, and per evaluated
+    task two noise figures (shots, strength) or one hardware figure, plus the hardware
+    resource table."""
     jobs = 0
     if document["noise"]["enabled"] and noise_tasks(document, "noise"):
-        jobs += len(evaluated_runs(document, "noise")) + len(noise_tasks(document, "noise"))
+        jobs += len(evaluated_runs(document, "noise")) + 2 * len(noise_tasks(document, "noise"))
     if document["hardware"]["enabled"] and noise_tasks(document, "hardware"):
         jobs += len(evaluated_runs(document, "hardware")) + len(noise_tasks(document, "hardware")) + 1
     return jobs

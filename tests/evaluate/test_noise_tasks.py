@@ -141,7 +141,7 @@ def test_noise_and_hardware_tasks_default_to_the_study_and_must_belong_to_it():
     document = validate({"study": {"tasks": ["copying", "mnist"]}, "noise": {"enabled": True}, "hardware": {"enabled": True, "tasks": ["mnist"]}})
     assert noise_tasks(document, "noise") == ["copying", "mnist"] and noise_tasks(document, "hardware") == ["mnist"]
     assert [r[0] for r in evaluated_runs(document, "hardware")] == ["mnist"]
-    assert noise_and_hardware_jobs(document) == (2 + 2) + (1 + 1 + 1)
+    assert noise_and_hardware_jobs(document) == (2 + 2 * 2) + (1 + 1 + 1)
     wrong = validate({"study": {"tasks": ["copying"]}, "noise": {"tasks": ["translation"]}})
     with pytest.raises(ConfigError, match="noise.tasks"):
         noise_tasks(wrong, "noise")
