@@ -6,19 +6,21 @@ import os
 import sys
 from pathlib import Path
 
-from snakemake.utils import validate
-
-from qrnn.config import MODELS, TASKS
-from qrnn.tasks.registry import DATA_TASKS
+from qrnn.config import MODELS, TASKS, read_yaml
 from qrnn.config import validate as resolve_config
+from qrnn.tasks.registry import DATA_TASKS
 from qrnn.study.ablations import ablation_runs
 from qrnn.study.scaling import scaling_runs
 from qrnn.study.runs import curve_reference, data_document, data_folder, run_document, study_runs
 
 
-validate(config, schema="../schemas/config.schema.yaml", set_default=True)
-# The library fills in the same defaults and checks what a schema cannot express: every
-# variant's overrides, merged into `models`, must still satisfy the schema.
+# Snakemake reads the config files with plain PyYAML, which keeps the last of two equal
+# keys without a word; read each again strictly (duplicate keys, UTF-8) for the error.
+for config_path in workflow.configfiles:
+    read_yaml(Path(config_path).read_bytes(), str(config_path))
+# Validated once, by the library: the schema (workflow/schemas/config.schema.yaml), its
+# defaults, finite numbers, and what a schema cannot express (every variant's overrides,
+# merged into `models`, must still satisfy it).
 STUDY = resolve_config(config, source="workflow config")
 RUNS = study_runs(STUDY)
 

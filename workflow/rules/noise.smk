@@ -114,7 +114,7 @@ rule hardware_figure:
     conda:
         CONDA_ENVIRONMENT
     shell:
-        "qrnn figures hardware-readout-error --steps {input} --backend {params.backend}"
+        "qrnn figures hardware-readout-error --steps {input} --backend {params.backend:q}"
         " --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
 
 
