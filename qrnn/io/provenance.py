@@ -31,6 +31,27 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def engine_path(record: dict[str, Any]) -> str | None:
+    """Which engine path computed the states behind a result file (metrics.json, evaluation.json,
+    a noise sweep's JSON): build.KERNELS_PATH or build.PYTORCH_PATH, read from its
+    versions.engine_kernels (whatever the compiler and flags) and its device (off the CPU the
+    engine always runs its PyTorch path; a file without a device was computed on the CPU).
+    None for a file that does not record it."""
+    description = record.get("versions", {}).get("engine_kernels")
+    if not isinstance(description, str):
+        return None
+    if not str(record.get("device", "cpu")).startswith("cpu"):
+        return build.PYTORCH_PATH
+    return next((path for path in (build.KERNELS_PATH, build.PYTORCH_PATH) if description.startswith(path)), description)
+
+
+def run_engine_path(*records: dict[str, Any]) -> str | None:
+    """The engine path of one run from its result files, in the order they were written
+    (training, then evaluation): one path, or "C kernels then PyTorch" when they differ."""
+    paths = [path for path in map(engine_path, records) if path is not None]
+    return " then ".join(dict.fromkeys(paths)) or None
+
+
 def git_revision() -> str:
     """HEAD of the repository holding this package, with '-dirty' for uncommitted changes; 'unknown' outside git."""
     source = Path(__file__).resolve().parent

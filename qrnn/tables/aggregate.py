@@ -16,7 +16,9 @@ from typing import Any
 from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import read_result_json
+from qrnn.tables.formats import QUANTUM
 from qrnn.tables.statistics import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
@@ -47,8 +49,30 @@ def read_run(folder: str | Path, task: str) -> RunResult:
     return RunResult(folder, evaluation, read_result_json(folder / "metrics.json"), history)
 
 
+def refuse_mixed_engine_paths(paths: dict[Path, str | None]) -> None:
+    """QrnnError naming two engine paths and a run folder of each when the runs behind one
+    table (run folder -> qrnn.io.provenance.run_engine_path; None: not recorded) were computed
+    on different paths: the C kernels and the PyTorch path agree to rounding only, so their
+    numbers are not one sample."""
+    first_folder: dict[str, Path] = {}
+    for folder, path in paths.items():
+        if path is not None:
+            first_folder.setdefault(path, folder)
+    if len(first_folder) > 1:
+        (one, one_folder), (other, other_folder) = list(first_folder.items())[:2]
+        raise QrnnError(
+            f"the runs behind this table were computed on different engine paths: {one} ({one_folder}) and {other} ({other_folder}); "
+            "make them all on one path (QRNN_KERNELS, device) to compare them"
+        )
+
+
+def refuse_mixed_engine_paths_of_runs(results: list[RunResult]) -> None:
+    """The check above on the quantum RNN's runs (training and evaluation): the engine computes nothing for the baselines."""
+    refuse_mixed_engine_paths({r.folder: run_engine_path(r.metrics, r.evaluation) for r in results if r.group[0] == QUANTUM})
+
+
 def collect(run_dirs: list[str | Path], task: str) -> list[RunResult]:
-    """Read every run; refuse duplicates and runs scored on different test sets."""
+    """Read every run; refuse duplicates, runs scored on different test sets and quantum-RNN runs made on different engine paths."""
     if not run_dirs:
         raise QrnnError("no run folders given")
     results = [read_run(folder, task) for folder in run_dirs]
@@ -61,6 +85,7 @@ def collect(run_dirs: list[str | Path], task: str) -> list[RunResult]:
     test_sets = {result.evaluation["data_sha256"] for result in results}
     if len(test_sets) > 1:
         raise QrnnError(f"the runs were scored on {len(test_sets)} different test sets; evaluate them all on the same one")
+    refuse_mixed_engine_paths_of_runs(results)
     return sorted(results, key=lambda r: (MODELS.index(r.group[0]), r.group[1] != "default", r.group[1], r.evaluation["seed"]))
 
 

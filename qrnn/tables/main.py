@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qrnn.io import atomic
-from qrnn.tables.aggregate import RunResult, collect, read_run
+from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import cell_provenance, run_record, write_provenance
@@ -217,11 +217,14 @@ def ablation_table(results_by_task: dict[str, list[RunResult]], seed: int = 0) -
 
 
 def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:
-    """Run folders of any tasks, grouped by the task their evaluation.json names."""
+    """Run folders of any tasks, grouped by the task their evaluation.json names; every task's
+    quantum-RNN runs made on one engine path (they share the ablation table)."""
     by_task: dict[str, list[Path]] = {}
     for folder in map(Path, run_dirs):
         by_task.setdefault(read_result_json(folder / "evaluation.json")["task"], []).append(folder)
-    return {task: collect(folders, task) for task, folders in by_task.items()}
+    results = {task: collect(folders, task) for task, folders in by_task.items()}
+    refuse_mixed_engine_paths_of_runs([result for group in results.values() for result in group])
+    return results
 
 
 def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:

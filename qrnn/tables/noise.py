@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from qrnn.errors import QrnnError
-from qrnn.io.provenance import cell_provenance
+from qrnn.io.provenance import cell_provenance, run_engine_path
 from qrnn.io.result_files import read_result_json
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, mean_and_confidence_interval
 from qrnn.tables.formats import noise_columns
+from qrnn.tables.aggregate import refuse_mixed_engine_paths
 from qrnn.tables.main import write_table
 
 CONFIDENCE = 0.95
@@ -119,7 +120,8 @@ def _is_float(text: str | None) -> bool:
 
 def read_noise_results(noise_csvs: list[str | Path], run_dirs: list[str | Path]) -> list[NoiseResult]:
     """Pair every noise CSV with its trained run (same task, variant and seed) and check that
-    they belong to one table: one task and variant, distinct seeds, the same test set and points."""
+    they belong to one table: one task and variant, distinct seeds, the same test set and points,
+    one engine path (training and noise evaluation)."""
     if not noise_csvs:
         raise QrnnError("no noise result files given")
     runs: dict[tuple[str, str, int], Path] = {}
@@ -147,6 +149,7 @@ def read_noise_results(noise_csvs: list[str | Path], run_dirs: list[str | Path])
             raise QrnnError(f"{result.csv_path} has metrics {result.info['metric_names']}, {first.csv_path} has {first.info['metric_names']}")
         if list(result.points) != list(first.points):
             raise QrnnError(f"{result.csv_path} has other sweep points than {first.csv_path} ({', '.join(result.points)} vs {', '.join(first.points)}): evaluate every seed with the same noise settings")
+    refuse_mixed_engine_paths({result.run_folder: run_engine_path(result.run_metrics, result.info) for result in results})
     seeds = [result.seed for result in results]
     duplicated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
     if duplicated:

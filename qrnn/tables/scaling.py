@@ -16,8 +16,11 @@ from typing import Any
 from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import read_result_json
 from qrnn.study.scaling import parse_name
+from qrnn.tables.aggregate import refuse_mixed_engine_paths
+from qrnn.tables.formats import QUANTUM
 from qrnn.tables.statistics import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
@@ -29,14 +32,18 @@ def scaling_rows(run_dirs: list[str | Path]) -> list[dict[str, Any]]:
     if not run_dirs:
         raise QrnnError("no run folders given")
     groups: dict[tuple, list[tuple[dict, dict]]] = {}
+    engine_paths: dict[Path, str | None] = {}  # of the quantum RNN's runs, by their evaluation (the numbers in the table)
     for folder in map(Path, run_dirs):
         evaluation, config = read_result_json(folder / "evaluation.json"), read_result_json(folder / "config.json")
+        if evaluation["model"] == QUANTUM:
+            engine_paths[folder] = run_engine_path(evaluation)
         parsed = parse_name(evaluation["variant"])
         if parsed is None:
             raise QrnnError(f"{folder}: variant {evaluation['variant']!r} is no scaling point (n<qubits>_l<depth>[_params|_width])")
         n_qubits, n_layers, matching = parsed
         key = (evaluation["task"], n_qubits, n_layers, evaluation["model"], matching or "", evaluation["variant"])
         groups.setdefault(key, []).append((evaluation, config))
+    refuse_mixed_engine_paths(engine_paths)
     rows = []
     for key in sorted(groups, key=lambda k: (k[0], k[2], k[1], MODELS.index(k[3]), k[4])):
         members = groups[key]

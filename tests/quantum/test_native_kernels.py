@@ -1,5 +1,5 @@
 """The C kernels against the PyTorch path (the reference): states, readouts, inverse steps,
-gradients, gate composition, thread splits, and how the kernels are built and chosen.
+gradients, gate composition and thread splits (how they are built and chosen: test_kernel_build.py).
 
 The sizes cross every code path of the kernels: n < 4 (states shorter than a vector:
 scalar loops), qubits inside a vector (lane shuffles), whole-vector pairs, and n = 12 and
@@ -9,19 +9,14 @@ scalar loops), qubits inside a vector (lane shuffles), whole-vector pairs, and n
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.native import build, kernels
+from qrnn.quantum.native import kernels
 from qrnn.quantum.readout import pauli_expectations
-
-pytestmark = pytest.mark.skipif(build.library() is None, reason=f"C kernels unavailable here: {build.description()}")
+from tests.engine_paths import require_kernels
 
 DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
 # Relative to the largest entry: complex64 sums of 2**n float products, complex128 exact.
@@ -38,7 +33,9 @@ CIRCUITS = {
 
 @pytest.fixture(autouse=True)
 def _both_engine_paths():
-    """This module compares the two paths itself (overrides tests/quantum/conftest.py)."""
+    """This module compares the two paths itself (overrides tests/quantum/conftest.py), so
+    every test needs the kernels: skipped without them, failed under QRNN_KERNELS=native."""
+    require_kernels()
 
 
 def relative_error(value: torch.Tensor, reference: torch.Tensor) -> float:
@@ -213,54 +210,6 @@ def test_states_off_the_cpu_or_of_other_types_take_the_pytorch_path():
     assert not kernels.usable(torch.zeros(2, 6, dtype=torch.complex64))  # not a power of two
     with kernels.torch_path():
         assert not kernels.usable(torch.zeros(2, 8, dtype=torch.complex64))
-
-
-def run_python(code: str, **environment) -> subprocess.CompletedProcess:
-    env = {**os.environ, **environment}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
-
-
-DESCRIBE = "from qrnn.quantum.native import build; print(build.description())"
-
-
-def test_qrnn_kernels_torch_selects_the_pytorch_path():
-    result = run_python(DESCRIBE, QRNN_KERNELS="torch")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "PyTorch (QRNN_KERNELS=torch)"
-
-
-def test_an_unknown_qrnn_kernels_value_is_named():
-    result = run_python(DESCRIBE, QRNN_KERNELS="fastest")
-    assert result.returncode != 0
-    assert "QRNN_KERNELS='fastest' is not one of auto, native, torch" in result.stderr
-
-
-def test_without_a_compiler_auto_warns_and_falls_back_and_native_fails(tmp_path):
-    code = (
-        "import torch\nfrom qrnn.quantum.circuit import EngineStep, StepCircuit\n"
-        "step = EngineStep(StepCircuit(3, 1, ('ry',), 'cnot_ring', True))\n"
-        "state = torch.zeros(2, 8, dtype=torch.complex64); state[:, 0] = 1\n"
-        "print(step(state, torch.ones(2, 3), torch.ones(1, 1, 3, 1)).abs().sum().item())\n" + DESCRIBE
-    )
-    missing = {"CC": str(tmp_path / "no-such-compiler"), "QRNN_KERNEL_CACHE": str(tmp_path / "cache")}
-    fallback = run_python(code, QRNN_KERNELS="auto", **missing)
-    assert fallback.returncode == 0, fallback.stderr
-    assert "C state-vector kernels are unavailable" in fallback.stderr and "no-such-compiler" in fallback.stderr
-    assert fallback.stdout.strip().splitlines()[-1] == "PyTorch (C kernels unavailable)"
-    refused = run_python(code, QRNN_KERNELS="native", **missing)
-    assert refused.returncode != 0
-    assert "KernelBuildError" in refused.stderr and "no-such-compiler" in refused.stderr
-    assert not any(Path(tmp_path / "cache").glob("*.so"))  # nothing half built is left
-
-
-def test_a_build_is_cached_and_reused(tmp_path, monkeypatch):
-    monkeypatch.setenv("QRNN_KERNEL_CACHE", str(tmp_path))
-    _, first = build.build()
-    (library_file,) = tmp_path.glob("statevector_kernels-*.so")
-    stamp = library_file.stat().st_mtime_ns
-    _, second = build.build()
-    assert first == second and library_file.stat().st_mtime_ns == stamp
-    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
 
 
 def test_only_xor_linear_permutations_reach_the_kernels():

@@ -4,10 +4,11 @@ The library is built for this machine (-march=native) into a cache folder, under
 that hashes the sources, the compiler's identity, the flags and the CPU's identity, so a
 changed source, compiler or CPU (a cluster whose nodes differ, a home folder shared
 between machines) gets a build of its own. Concurrent first uses (parallel Snakemake
-jobs) each compile into a temporary file and rename it into place: the last rename wins
-and every process loads a complete library.
+jobs) build once: the compile runs under an exclusive lock on a file in the cache folder,
+the processes that waited find the library when they get the lock, and the library is
+compiled under a temporary name and renamed into place, so no process loads half a file.
 
-QRNN_KERNELS chooses the path, read once per process:
+QRNN_KERNELS chooses the path, read once per process (and the build is tried once per process):
     auto    (default) the C kernels when they build here, else the PyTorch path, with one warning
     native  the C kernels, or an error saying why they cannot be built
     torch   the PyTorch path only (the reference implementation)
@@ -18,6 +19,7 @@ QRNN_KERNEL_CACHE overrides the cache folder (default: $XDG_CACHE_HOME/qrnn/kern
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import os
 import platform
@@ -37,6 +39,9 @@ SOURCES = tuple(
 COMPILED = tuple(source for source in SOURCES if source.suffix == ".c")
 ABI = 3
 MODES = ("auto", "native", "torch")
+# The two engine paths, as the first words of description() (recorded in every metrics.json).
+KERNELS_PATH = "C kernels"
+PYTORCH_PATH = "PyTorch"
 # -fno-math-errno and -fno-trapping-math only drop errno/trap bookkeeping; no -ffast-math:
 # the results must follow IEEE rounding, like the PyTorch path's.
 TUNED_FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math")
@@ -100,8 +105,21 @@ def _library_path(compiler: list[str], flags: tuple[str, ...], identity: str) ->
     return cache_folder() / f"statevector_kernels-{digest.hexdigest()[:16]}.so"
 
 
-def _compile(compiler: list[str], flags: tuple[str, ...], target: Path) -> None:
+def _compile_once(compiler: list[str], flags: tuple[str, ...], target: Path) -> None:
+    """Compile ``target`` unless it exists, or another process builds it while this one waits for the lock."""
+    if target.exists():
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
+    with (target.parent / "build.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: each process compiles, the renames keep every library whole
+            pass
+        if not target.exists():
+            _compile(compiler, flags, target)
+
+
+def _compile(compiler: list[str], flags: tuple[str, ...], target: Path) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(descriptor)
     command = [*compiler, *flags, *COMMON_FLAGS, *map(str, COMPILED), "-o", temporary]
@@ -145,13 +163,12 @@ def build() -> tuple[ctypes.CDLL, str]:
     for flags in (TUNED_FLAGS, PORTABLE_FLAGS):
         target = _library_path(compiler, flags, identity)
         try:
-            if not target.exists():
-                _compile(compiler, flags, target)
+            _compile_once(compiler, flags, target)
             library = _declare(ctypes.CDLL(str(target)))
         except (KernelBuildError, OSError) as error:
             errors.append(str(error))
             continue
-        return library, f"C kernels ({identity.splitlines()[0]}; {' '.join(flags)})"
+        return library, f"{KERNELS_PATH} ({identity.splitlines()[0]}; {' '.join(flags)})"
     raise KernelBuildError("\n".join(errors))
 
 
@@ -161,28 +178,32 @@ def library() -> ctypes.CDLL | None:
     mode = requested_mode()
     if mode == "torch":
         return None
-    try:
-        loaded, _ = _built()
-        return loaded
-    except KernelBuildError as error:
+    built = _built()
+    if isinstance(built, KernelBuildError):
         if mode == "native":
-            raise
+            raise KernelBuildError(str(built))
         warnings.warn(
-            f"qrnn: the C state-vector kernels are unavailable, using the slower PyTorch path ({error}). "
+            f"qrnn: the C state-vector kernels are unavailable, using the slower PyTorch path ({built}). "
             "Set QRNN_KERNELS=torch to silence this.",
             RuntimeWarning,
             stacklevel=2,
         )
         return None
+    return built[0]
 
 
 @lru_cache(maxsize=1)
-def _built() -> tuple[ctypes.CDLL, str]:
-    return build()
+def _built() -> tuple[ctypes.CDLL, str] | KernelBuildError:
+    """The build, or why it failed: tried once per process (a failing compiler is not run again for every call)."""
+    try:
+        return build()
+    except KernelBuildError as error:
+        return error
 
 
 def description() -> str:
-    """Which path computes the engine's CPU states, for metrics.json and benchmark output."""
+    """Which path computes the engine's CPU states, for metrics.json and benchmark output:
+    it starts with KERNELS_PATH or PYTORCH_PATH (the tables compare runs by that kind)."""
     if library() is None:
-        return "PyTorch (QRNN_KERNELS=torch)" if requested_mode() == "torch" else "PyTorch (C kernels unavailable)"
+        return f"{PYTORCH_PATH} (QRNN_KERNELS=torch)" if requested_mode() == "torch" else f"{PYTORCH_PATH} (C kernels unavailable)"
     return _built()[1]
