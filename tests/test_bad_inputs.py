@@ -283,16 +283,30 @@ def test_training_metrics_that_are_not_text(tmp_path):
     assert refused(tmp_path, *aggregate(run, tmp_path / "tables")) == f"qrnn: error: {run / 'metrics.json'} is not UTF-8 text (byte 0)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qrnn/tables/aggregate.py read_run still parses history.csv itself; it must call qrnn.io.result_files.read_history "
-    "(table-input validation, a later step of issue 21)",
-)
 def test_a_history_of_garbage(tmp_path):
+    """Refused before any table file is written (aggregate used to leave its CSV, Markdown and JSON)."""
     run = evaluated_run(tmp_path / "run")
     (run / "history.csv").write_text("garbage\nmore garbage,x\n")
     line = refused(tmp_path, *aggregate(run, tmp_path / "tables"))
     assert line == f"qrnn: error: {run / 'history.csv'} is not a training history: no column 'step' (its first line: 'garbage')"
+
+
+@pytest.mark.parametrize("command", ["aggregate", "tables main"])
+def test_a_non_finite_test_metric_is_named_not_averaged(tmp_path, command):
+    """One NaN used to leave a NaN cell (aggregate, exit 0, the seed silently dropped) or a traceback without the file (tables main)."""
+    runs = [evaluated_run(tmp_path / f"run{seed}", seed) for seed in (0, 1)]
+    evaluation = json.loads((runs[1] / "evaluation.json").read_text())
+    evaluation["metrics"]["loss"] = float("nan")
+    (runs[1] / "evaluation.json").write_text(json.dumps(evaluation))
+    tables = tmp_path / "tables"
+    if command == "aggregate":
+        arguments = aggregate(runs[0], tables)
+        arguments[arguments.index("--runs") + 1 : arguments.index("--runs") + 2] = [str(run) for run in runs]
+    else:
+        arguments = ["tables", "main", "--task", "copying", "--runs", *map(str, runs), "--out-prefix", str(tables / "copying"), "--out-verdict", str(tables / "v.md")]
+    line = refused(tmp_path, *arguments)
+    assert line == (f"qrnn: error: {runs[1] / 'evaluation.json'}: test metric 'loss' is nan; a table cannot average it "
+                    "(a diverged or broken run: retrain or leave it out)")
 
 
 def test_a_provenance_file_without_rows(tmp_path):

@@ -95,21 +95,30 @@ def make_folders(folder: str | Path) -> list[Path]:
 
 def write_atomically(path: str | Path, write: Callable[[io.BufferedWriter], None]) -> None:
     """Call ``write(handle)`` on a temporary file next to ``path`` and rename it to ``path``."""
-    path = Path(path)
+    write_all_or_nothing({path: write})
+
+
+def write_all_or_nothing(writers: dict[str | Path, Callable[[io.BufferedWriter], None]]) -> None:
+    """Write every file to a temporary next to it, then rename them all: a failure while
+    writing any of them (disk full, permission) leaves none of them changed."""
     created: list[Path] = []
-    temporary: str | None = None
+    temporaries: dict[Path, str] = {}
+    current = None
     try:
-        created = make_folders(path.parent)
-        remove_stale_temporaries(path)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX)
-        with os.fdopen(descriptor, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~process_umask())
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        for current, write in writers.items():
+            current = Path(current)
+            created += make_folders(current.parent)
+            remove_stale_temporaries(current)
+            descriptor, temporaries[current] = tempfile.mkstemp(dir=current.parent, prefix=f".{current.name}.{os.getpid()}.", suffix=TEMPORARY_SUFFIX)
+            with os.fdopen(descriptor, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o666 & ~process_umask())
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for current, temporary in temporaries.items():
+            os.replace(temporary, current)
     except BaseException as error:
-        if temporary is not None:
+        for temporary in temporaries.values():
             Path(temporary).unlink(missing_ok=True)
         for folder in reversed(created):
             try:
@@ -117,8 +126,25 @@ def write_atomically(path: str | Path, write: Callable[[io.BufferedWriter], None
             except OSError:  # something else was written into it meanwhile: keep it
                 break
         if isinstance(error, OSError):
-            raise QrnnError(f"cannot write {path}: {error.strerror or error}") from error
+            raise QrnnError(f"cannot write {current}: {error.strerror or error}") from error
         raise
+
+
+def write_texts(texts: dict[str | Path, str]) -> None:
+    """Several text files, all or none (write_all_or_nothing)."""
+    write_all_or_nothing({path: (lambda handle, data=text.encode(): handle.write(data)) for path, text in texts.items()})
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def csv_text(rows: list[dict[str, Any]], fieldnames: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:
@@ -130,12 +156,8 @@ def write_text(path: str | Path, text: str) -> None:
 
 
 def write_json(path: str | Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_text(path, json_text(data))
 
 
 def write_csv(path: str | Path, rows: list[dict[str, Any]], fieldnames: list[str]) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(path, buffer.getvalue())
+    write_text(path, csv_text(rows, fieldnames))

@@ -106,10 +106,6 @@ def _json_value(value: Any) -> Any:
     return None if isinstance(value, float) and value != value else value
 
 
-def write_provenance(path: str | Path, provenance: dict[str, Any]) -> None:
-    atomic.write_json(path, provenance)
-
-
 def provenance_path(table: str | Path, tables_dir: str | Path = "results/tables") -> Path:
     """The provenance file of ``table``: a name (copying_main), or a table file (.csv, .md, .tex)."""
     table = Path(table)

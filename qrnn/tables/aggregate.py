@@ -7,7 +7,6 @@ learning curves of every run in long format (for DVC plots and the figures).
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import run_engine_path
-from qrnn.io.result_files import read_result_json
+from qrnn.io.result_files import read_history, read_result_json
 from qrnn.tables.formats import QUANTUM
 from qrnn.tables.statistics import mean_and_confidence_interval
 
@@ -42,11 +41,13 @@ def read_run(folder: str | Path, task: str) -> RunResult:
     evaluation = read_result_json(folder / "evaluation.json")
     if evaluation["task"] != task:
         raise QrnnError(f"{folder / 'evaluation.json'} is a result of task {evaluation['task']!r}, not {task!r}")
-    if not (folder / "history.csv").is_file():
-        raise QrnnError(f"missing result file {folder / 'history.csv'}")
-    with (folder / "history.csv").open(newline="") as handle:
-        history = list(csv.DictReader(handle))
-    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json"), history)
+    for name, value in evaluation["metrics"].items():
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise QrnnError(
+                f"{folder / 'evaluation.json'}: test metric {name!r} is {value!r}; a table cannot average it "
+                f"(a diverged or broken run: retrain or leave it out)"
+            )
+    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json"), read_history(folder / "history.csv"))
 
 
 def refuse_mixed_engine_paths(paths: dict[Path, str | None]) -> None:
@@ -223,12 +224,15 @@ def write_tables(
     results = collect(run_dirs, task)
     table = summary(results)
     rows = flat_rows(table)
-    atomic.write_csv(out_csv, rows, list(rows[0]))
-    atomic.write_text(out_md, markdown(task, table, _units(results)))
-    atomic.write_json(out_json, {key: {k: v for k, v in entry.items() if k not in ("model", "variant")} for key, entry in _json_safe(table).items()})
     curves = curve_rows(results)
-    atomic.write_csv(out_curves, curves, list(curves[0]))
+    texts = {
+        out_csv: atomic.csv_text(rows, list(rows[0])),
+        out_md: markdown(task, table, _units(results)),
+        out_json: atomic.json_text({key: {k: v for k, v in entry.items() if k not in ("model", "variant")} for key, entry in _json_safe(table).items()}),
+        out_curves: atomic.csv_text(curves, list(curves[0])),
+    }
     if out_curves_mean is not None:
         means = mean_curve_rows(curves, f"eval_loss_{_units(results)['loss']}")
-        atomic.write_csv(out_curves_mean, means, list(means[0]))
+        texts[out_curves_mean] = atomic.csv_text(means, list(means[0]))
+    atomic.write_texts(texts)
     return table

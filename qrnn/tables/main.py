@@ -15,7 +15,7 @@ from qrnn.io import atomic
 from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
-from qrnn.io.provenance import cell_provenance, run_record, write_provenance
+from qrnn.io.provenance import cell_provenance, run_record
 from qrnn.io.result_files import read_result_json
 from qrnn.tables.formats import QUANTUM
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, seeds_for_power, summarise
@@ -227,22 +227,27 @@ def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:
     return results
 
 
-def write_table(table: Table, out_prefix: str | Path) -> dict[str, Path]:
-    """{prefix}.csv, .md, .tex and .provenance.json."""
+def table_texts(table: Table, out_prefix: str | Path) -> dict[Path, str]:
+    """{prefix}.csv, .md, .tex and .provenance.json, rendered."""
     prefix = Path(out_prefix)
     paths = {ext: prefix.with_name(prefix.name + f".{ext}") for ext in ("csv", "md", "tex", "provenance.json")}
-    atomic.write_csv(paths["csv"], table.rows, list(table.rows[0]))
-    atomic.write_text(paths["md"], markdown(table))
-    atomic.write_text(paths["tex"], latex(table))
-    write_provenance(paths["provenance.json"], table.provenance)
-    return paths
+    return {
+        paths["csv"]: atomic.csv_text(table.rows, list(table.rows[0])),
+        paths["md"]: markdown(table),
+        paths["tex"]: latex(table),
+        paths["provenance.json"]: atomic.json_text(table.provenance),
+    }
+
+
+def write_table(table: Table, out_prefix: str | Path, extra: dict[str | Path, str] | None = None) -> None:
+    """The table's four files (and ``extra`` ones), all rendered before any is written."""
+    atomic.write_texts({**table_texts(table, out_prefix), **(extra or {})})
 
 
 def write_main_table(task: str, run_dirs: list[str | Path], out_prefix: str | Path, out_verdict: str | Path, seed: int = 0) -> Table:
     """The main table of ``task`` (CSV, Markdown, LaTeX, provenance) and its verdict (Markdown)."""
     table = main_table(task, collect(run_dirs, task), seed)
-    write_table(table, out_prefix)
-    atomic.write_text(out_verdict, verdict(task, table.rows))
+    write_table(table, out_prefix, {out_verdict: verdict(task, table.rows)})
     return table
 
 

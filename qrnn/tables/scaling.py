@@ -94,6 +94,5 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 def write_scaling_table(run_dirs: list[str | Path], out_csv: str | Path, out_md: str | Path) -> list[dict[str, Any]]:
     rows = scaling_rows(run_dirs)
     columns = list(dict.fromkeys(column for row in rows for column in row))
-    atomic.write_csv(out_csv, rows, columns)
-    atomic.write_text(out_md, markdown(rows))
+    atomic.write_texts({out_csv: atomic.csv_text(rows, columns), out_md: markdown(rows)})
     return rows

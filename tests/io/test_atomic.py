@@ -114,3 +114,20 @@ def test_a_failing_write_keeps_the_old_file(tmp_path):
     with pytest.raises(ValueError, match="the caller's own error"):
         atomic.write_atomically(target, fails_half_way)
     assert target.read_text() == "old\n" and temporaries(tmp_path) == []
+
+
+def test_several_files_are_written_all_or_none(tmp_path):
+    """A failure while writing the second file leaves the first as it was and no temporaries."""
+    first, second = tmp_path / "a.csv", tmp_path / "out" / "b.md"
+    first.write_text("old")
+
+    def broken(handle):
+        handle.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(QrnnError, match=r"cannot write .*b.md: No space left on device"):
+        atomic.write_all_or_nothing({first: lambda handle: handle.write(b"new"), second: broken})
+    assert first.read_text() == "old" and not (tmp_path / "out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+    atomic.write_texts({first: "new", second: "table"})
+    assert first.read_text() == "new" and second.read_text() == "table"
