@@ -51,21 +51,22 @@ def tables(project: Path) -> dict[str, object]:
     return {str(path.relative_to(folder)): table_cells(path) for path in sorted(folder.rglob("*")) if path.suffix in (".csv", ".json")}
 
 
+def half_trained(runs: Path) -> list[Path]:
+    """Run folders past a checkpoint but without their final metrics."""
+    return [path.parent for path in runs.glob("*/*/*/*/checkpoint.pt") if not (path.parent / "metrics.json").exists()]
+
+
 def kill_when_half_done(project: Path, command: list[str]) -> None:
     """Start ``command`` and SIGKILL its whole process group (Snakemake and its jobs) once
-    a training run has finished and another is half trained (past a checkpoint)."""
+    a training run has finished and another is half trained."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     runs = project / "results" / "runs"
+    deadline = time.monotonic() + 900
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            finished = {path.parent for path in runs.glob("*/*/*/*/metrics.json")}
-            half_trained = {path.parent for path in runs.glob("*/*/*/*/checkpoint.pt")} - finished
-            if finished and half_trained:
-                return
+        while not (any(runs.glob("*/*/*/*/metrics.json")) and half_trained(runs)):
             assert process.poll() is None, "the study ended before it could be killed"
+            assert time.monotonic() < deadline, "no run was half trained after 15 minutes"
             time.sleep(0.02)
-        pytest.fail("no run was ever half trained")
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -76,8 +77,7 @@ def test_reproduce_started_again_after_a_sigkill_clears_the_stale_lock_and_ends_
     command = reproduce_command(project)
     kill_when_half_done(project, command)
     assert list((project / ".snakemake" / "locks").glob("*.lock")), "the killed Snakemake left no lock: nothing was tested"
-    runs = project / "results" / "runs"
-    interrupted = [path.parent for path in runs.glob("*/*/*/*/checkpoint.pt") if not (path.parent / "metrics.json").exists()]
+    interrupted = half_trained(project / "results" / "runs")
     assert interrupted
 
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=1500)
