@@ -337,3 +337,10 @@ def test_a_checkpoint_that_is_not_one_is_refused_by_evaluate(tmp_path, config):
     torch.save([1, 2], run / "checkpoint.pt")
     line = refused(tmp_path, "evaluate", "--run", str(run), "--data", str(tmp_path / "data"), "--out", str(run / "evaluation.json"))
     assert line == f"qrnn: error: {run / 'checkpoint.pt'} is not a qrnn checkpoint (it holds a list, not a mapping); delete it to start the run over"
+
+
+def test_training_metrics_without_their_wall_time(tmp_path):
+    run = evaluated_run(tmp_path / "run")
+    (run / "metrics.json").write_text("{}")
+    line = refused(tmp_path, *aggregate(run, tmp_path / "tables"))
+    assert line == f"qrnn: error: {run / 'metrics.json'} has no key 'wall_time_s': not a result file of this version of qrnn"

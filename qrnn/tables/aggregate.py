@@ -16,12 +16,14 @@ from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import run_engine_path
-from qrnn.io.result_files import read_history, read_result_json
+from qrnn.io.result_files import REQUIRED_KEYS, read_history, read_result_json
 from qrnn.tables.formats import QUANTUM
 from qrnn.tables.statistics import mean_and_confidence_interval
 
 CONFIDENCE = 0.95
 STATISTICS = ("mean", "std", "ci_low", "ci_high")
+EVALUATION_READ = {**REQUIRED_KEYS["evaluation.json"], "reference": dict, "data_sha256": str}  # what summaries and test-set checks read
+TRAINING_METRICS_READ = {"wall_time_s": (int, float)}  # of metrics.json; the rest is provenance, read with defaults
 
 
 @dataclass
@@ -38,7 +40,7 @@ class RunResult:
 
 def read_run(folder: str | Path, task: str) -> RunResult:
     folder = Path(folder)
-    evaluation = read_result_json(folder / "evaluation.json")
+    evaluation = read_result_json(folder / "evaluation.json", EVALUATION_READ)
     if evaluation["task"] != task:
         raise QrnnError(f"{folder / 'evaluation.json'} is a result of task {evaluation['task']!r}, not {task!r}")
     for name, value in evaluation["metrics"].items():
@@ -47,7 +49,7 @@ def read_run(folder: str | Path, task: str) -> RunResult:
                 f"{folder / 'evaluation.json'}: test metric {name!r} is {value!r}; a table cannot average it "
                 f"(a diverged or broken run: retrain or leave it out)"
             )
-    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json"), read_history(folder / "history.csv"))
+    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json", TRAINING_METRICS_READ), read_history(folder / "history.csv"))
 
 
 def refuse_mixed_engine_paths(paths: dict[Path, str | None]) -> None:

@@ -95,7 +95,7 @@ def test_changing_a_variant_retrains_only_its_runs_from_scratch(smoke):
 @pytest.mark.parametrize(
     "changes,named",
     [
-        ({"training": {"stpes": 10}}, "'stpes' was unexpected"),
+        ({"training": {"stpes": 10}}, "unknown key training.stpes"),
         ({"study": {"variants": {"default": {}, "enc": {"applies_to": ["qrnn"], "overrides": {"qrnn": {"n_qbits": 3}}}}}}, "unknown key study.variants.enc.overrides.qrnn.n_qbits"),
     ],
 )
