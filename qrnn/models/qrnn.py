@@ -28,7 +28,7 @@ from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.readout import pauli_expectations, pauli_expectations_backward
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.statevector import zero_state
 
@@ -161,7 +161,7 @@ class QuantumRNN(RecurrentCore):
             state, readouts = initial_state
         # Reversible steps only pay off when there is a backward pass to run.
         fused = advance is None and measure is None and self.reversible and torch.is_grad_enabled()
-        holder = StateHolder(self._step, self._readout, self.paulis) if fused else None
+        holder = StateHolder(self._step, self._readout, self.paulis, readout_backward=pauli_expectations_backward) if fused else None
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):

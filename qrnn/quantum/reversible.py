@@ -44,8 +44,9 @@ Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], to
 class StateHolder:
     """The one state of a reversible sequence: psi_t during the forward pass, then walked back."""
 
-    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], checkpoint_interval: int | None = None):
-        self.step, self.readout, self.paulis = step, readout, paulis
+    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], checkpoint_interval: int | None = None,
+                 readout_backward: Callable | None = None):
+        self.step, self.readout, self.paulis, self.readout_backward = step, readout, paulis, readout_backward
         self.checkpoint_interval = checkpoint_interval or CHECKPOINT_INTERVAL
         self.state: torch.Tensor | None = None
         self.position = 0  # index t of the state held (psi_t)
@@ -84,10 +85,15 @@ class ReversibleStep(torch.autograd.Function):
         saved = list(ctx.saved_tensors)
         encoding = saved.pop(0) if ctx.has_encoding else None
         variational = saved.pop(0) if ctx.has_variational else None
+        wanted = ctx.needs_input_grad[1:]
         previous = holder.checkpoints.pop(ctx.position - 1, None)
+        if holder.readout_backward is not None and holder.step.kernels_backward(holder.state, encoding, variational):
+            grads = _kernels_backward(holder, previous, encoding, variational, grad_state_out, grad_readouts, wanted)
+            holder.state, holder.position = grads.pop(), ctx.position - 1
+            return (None, *grads)
         if previous is None:
             previous = holder.step.inverse(holder.state, encoding, variational)
-        wanted = [index for index, needed in enumerate(ctx.needs_input_grad[1:]) if needed]
+        wanted = [index for index, needed in enumerate(wanted) if needed]
         grads: list[torch.Tensor | None] = [None, None, None]
         with torch.enable_grad():
             inputs = [
@@ -104,3 +110,22 @@ class ReversibleStep(torch.autograd.Function):
                     grads[index] = grad
         holder.state, holder.position = previous, ctx.position - 1
         return (None, *grads)
+
+
+def _kernels_backward(holder: StateHolder, previous, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
+    """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
+    straight from the kernels: the inverse step (which also yields the angles' phases) or a
+    checkpoint, the readouts' backward at psi_t, the step's backward from psi_t. Three
+    kernel calls and no autograd graph, where re-running the step under autograd costs a
+    forward step, a readout and the graph's overhead on top."""
+    if previous is None:
+        previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
+    else:
+        _, phases = holder.step.phases(previous, encoding, variational)
+    grad_out = holder.readout_backward(holder.state, grad_readouts, holder.paulis)
+    if grad_state_out is not None:
+        grad_out = grad_out + grad_state_out
+    grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
+        holder.state, grad_out, phases, encoding, variational, wanted
+    )
+    return [grad_encoding, grad_variational, grad_state, previous]
