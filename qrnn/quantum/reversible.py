@@ -37,6 +37,12 @@ import torch
 # Steps between exact state copies; see "Drift" above (64 inverse steps drift by 2.1e-6
 # in complex64 and 1.1e-14 in complex128, while T / 64 copies stay negligible).
 CHECKPOINT_INTERVAL = 64
+# Bytes of forward states (and their angles' phases) the C path keeps besides the
+# checkpoints: a short sequence of small states is then walked back without a single
+# inverse step (one C call per step fewer, and no drift), while a long or large one keeps
+# this much at most, so memory stays flat in T. 8 MiB holds every state of T = 30 at
+# n <= 8, B = 64 (complex64), and 32 of the 784 states of n = 10, B = 32.
+STORED_STATES_BUDGET = 8 * 2**20
 
 Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], torch.Tensor]
 
@@ -51,11 +57,36 @@ class StateHolder:
         self.state: torch.Tensor | None = None
         self.position = 0  # index t of the state held (psi_t)
         self.checkpoints: dict[int, torch.Tensor] = {}
+        self.phases: dict[int, torch.Tensor] = {}  # the kernels' phases of step t + 1's angles, beside a stored psi_t
+        self.budget = STORED_STATES_BUDGET
 
     def saved_bytes(self) -> int:
-        """Bytes of state kept for the backward pass (the held state and the checkpoints)."""
-        tensors = list(self.checkpoints.values()) + ([self.state] if self.state is not None else [])
+        """Bytes of state kept for the backward pass (the held state, the checkpoints and stored phases)."""
+        tensors = [*self.checkpoints.values(), *self.phases.values()] + ([self.state] if self.state is not None else [])
         return sum(t.numel() * t.element_size() for t in tensors)
+
+    def kernels_serve(self, state: torch.Tensor, encoding, variational) -> bool:
+        """Whether this step's forward and backward run straight on the C kernels."""
+        return self.readout_backward is not None and self.step.kernels_backward(state, encoding, variational)
+
+    def advance(self, state_in: torch.Tensor, encoding, variational) -> torch.Tensor:
+        """psi_t from psi_{t-1}, keeping psi_{t-1} as a checkpoint every ``checkpoint_interval``
+        steps, and (C path) with its phases while the stored states fit ``budget``."""
+        position, kernels = self.position, self.kernels_serve(state_in, encoding, variational)
+        if kernels:
+            state_out, phases = self.step.phases(state_in, encoding, variational)
+        else:
+            state_out, phases = self.step(state_in, encoding, variational), None
+        if position % self.checkpoint_interval == 0:
+            self.checkpoints[position] = state_in.detach().clone()
+        elif kernels and self.budget >= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size():
+            self.checkpoints[position] = state_in.detach()
+            self.budget -= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size()
+        if kernels and position in self.checkpoints:
+            self.phases[position] = phases
+        self.position += 1
+        self.state = state_out.detach()
+        return state_out
 
 
 class ReversibleStep(torch.autograd.Function):
@@ -63,12 +94,8 @@ class ReversibleStep(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, holder: StateHolder, encoding, variational, state_in):
-        if holder.position % holder.checkpoint_interval == 0:
-            holder.checkpoints[holder.position] = state_in.detach().clone()
-        state_out = holder.step(state_in, encoding, variational)
+        state_out = holder.advance(state_in, encoding, variational)
         readouts = holder.readout(state_out, holder.paulis)
-        holder.position += 1
-        holder.state = state_out.detach()
         ctx.holder, ctx.position = holder, holder.position
         ctx.save_for_backward(*(angles for angles in (encoding, variational) if angles is not None))
         ctx.has_encoding, ctx.has_variational = encoding is not None, variational is not None
@@ -87,8 +114,9 @@ class ReversibleStep(torch.autograd.Function):
         variational = saved.pop(0) if ctx.has_variational else None
         wanted = ctx.needs_input_grad[1:]
         previous = holder.checkpoints.pop(ctx.position - 1, None)
-        if holder.readout_backward is not None and holder.step.kernels_backward(holder.state, encoding, variational):
-            grads = _kernels_backward(holder, previous, encoding, variational, grad_state_out, grad_readouts, wanted)
+        if holder.kernels_serve(holder.state, encoding, variational):
+            phases = holder.phases.pop(ctx.position - 1, None)
+            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted)
             holder.state, holder.position = grads.pop(), ctx.position - 1
             return (None, *grads)
         if previous is None:
@@ -112,15 +140,15 @@ class ReversibleStep(torch.autograd.Function):
         return (None, *grads)
 
 
-def _kernels_backward(holder: StateHolder, previous, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
+def _kernels_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
     """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
-    straight from the kernels: the inverse step (which also yields the angles' phases) or a
-    checkpoint, the readouts' backward at psi_t, the step's backward from psi_t. Three
-    kernel calls and no autograd graph, where re-running the step under autograd costs a
-    forward step, a readout and the graph's overhead on top."""
+    straight from the kernels: the stored psi_{t-1} and phases, or the inverse step (which
+    also yields the phases); the readouts' backward at psi_t; the step's backward from
+    psi_t. At most three kernel calls and no autograd graph, where re-running the step
+    under autograd costs a forward step, a readout and the graph's overhead on top."""
     if previous is None:
         previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
-    else:
+    elif phases is None:
         _, phases = holder.step.phases(previous, encoding, variational)
     grad_out = holder.readout_backward(holder.state, grad_readouts, holder.paulis)
     if grad_state_out is not None:
