@@ -31,7 +31,7 @@ from functools import lru_cache
 import torch
 
 from qrnn.quantum.native import kernels
-from qrnn.quantum.native.functions import Expectations
+from qrnn.quantum.native.functions import Expectations, needs_grad
 
 PAULIS = ("x", "y", "z")
 
@@ -177,7 +177,8 @@ def pauli_expectations(
     if qubits is not None and any(not 0 <= k < n_qubits for k in qubits):
         raise ValueError(f"qubits {tuple(qubits)} out of range for {n_qubits} qubits")
     if kernels.usable(state):
-        values = Expectations.apply(state)  # (batch, 3, n)
+        # Without a gradient to take (evaluation, no_grad) no autograd node: the kernel alone.
+        values = Expectations.apply(state) if needs_grad(state) else kernels.expectations(state)  # (batch, 3, n)
     else:
         values = _Expectations.apply(state.contiguous())
     if tuple(paulis) != PAULIS:

@@ -44,11 +44,15 @@ def split_angle_gradients(grad_angles: torch.Tensor, encoding_dtype, variational
     angle gradients, each None unless wanted; the dtypes are None for absent angles, and
     ``variational_batch`` 1 for one set of variational angles broadcast over the batch."""
     grad_encoding = grad_variational = None
+    summed = variational_dtype is not None and variational_batch != grad_angles.shape[0]
+    if {encoding_dtype, variational_dtype} - {None} == {torch.float32} and not summed:
+        # One cast for both (the same values): each tensor operation costs more than its arithmetic here.
+        grad_angles = grad_angles.to(torch.float32)
     if want_encoding:
         grad_encoding = grad_angles[:, 0, :, 0].to(encoding_dtype)
     if want_variational:
         grad_variational = grad_angles[..., int(encoding_dtype is not None):]
-        if variational_batch != grad_variational.shape[0]:  # one set of angles broadcast over the batch
+        if summed:  # one set of angles broadcast over the batch
             grad_variational = grad_variational.sum(0, keepdim=True)
         grad_variational = grad_variational.to(variational_dtype)
     return grad_encoding, grad_variational
