@@ -53,14 +53,19 @@ CHECKPOINT_INTERVAL = 64
 STORED_STATES_BUDGET = 8 * 2**20
 
 Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], torch.Tensor]
+# (controller output, the model's own variational angles or None) -> (encoding, variational) of a step
+Split = Callable[[torch.Tensor, "torch.Tensor | None"], tuple["torch.Tensor | None", "torch.Tensor | None"]]
+# (dL/d encoding or None, dL/d variational or None) -> (dL/d controller output, dL/d own variational angles or None)
+JoinGradients = Callable[["torch.Tensor | None", "torch.Tensor | None"], tuple[torch.Tensor, "torch.Tensor | None"]]
 
 
 class StateHolder:
     """The one state of a reversible sequence: psi_t during the forward pass, then walked back."""
 
-    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], checkpoint_interval: int | None = None,
-                 readout_backward: Callable | None = None):
+    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], split: Split, join_gradients: JoinGradients,
+                 checkpoint_interval: int | None = None, readout_backward: Callable | None = None):
         self.step, self.readout, self.paulis, self.readout_backward = step, readout, paulis, readout_backward
+        self.split, self.join_gradients = split, join_gradients
         self.checkpoint_interval = checkpoint_interval or CHECKPOINT_INTERVAL
         self.state: torch.Tensor | None = None
         self.position = 0  # index t of the state held (psi_t)
@@ -98,15 +103,18 @@ class StateHolder:
 
 
 class ReversibleStep(torch.autograd.Function):
-    """(encoding, variational, psi_{t-1}) -> (psi_t, readouts_t) without saving any state."""
+    """(controller output, own variational angles or None, psi_{t-1}) -> (psi_t, readouts_t)
+    without saving any state. The step takes the controller's output whole and splits it
+    into the circuit's angles itself (``holder.split``): the slices would otherwise be
+    autograd nodes of their own, each costing more per step than its arithmetic."""
 
     @staticmethod
-    def forward(ctx, holder: StateHolder, encoding, variational, state_in):
+    def forward(ctx, holder: StateHolder, controller_output, own_variational, state_in):
+        encoding, variational = holder.split(controller_output, own_variational)
         state_out = holder.advance(state_in, encoding, variational)
         readouts = holder.readout(state_out, holder.paulis)
         ctx.holder, ctx.position = holder, holder.position
-        ctx.save_for_backward(*(angles for angles in (encoding, variational) if angles is not None))
-        ctx.has_encoding, ctx.has_variational = encoding is not None, variational is not None
+        ctx.save_for_backward(controller_output, own_variational)
         return state_out, readouts
 
     @staticmethod
@@ -117,16 +125,17 @@ class ReversibleStep(torch.autograd.Function):
                 "reversible backward ran out of order (or twice): the held state is psi_"
                 f"{holder.position}, this step needs psi_{ctx.position}"
             )
-        saved = list(ctx.saved_tensors)
-        encoding = saved.pop(0) if ctx.has_encoding else None
-        variational = saved.pop(0) if ctx.has_variational else None
+        controller_output, own_variational = ctx.saved_tensors
         wanted = ctx.needs_input_grad[1:]
         previous = holder.checkpoints.pop(ctx.position - 1, None)
+        encoding, variational = holder.split(controller_output, own_variational)
         if holder.kernels_serve(holder.state, encoding, variational):
             phases = holder.phases.pop(ctx.position - 1, None)
-            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted)
-            holder.state, holder.position = grads.pop(), ctx.position - 1
-            return (None, *grads)
+            angles_wanted = (wanted[0] and encoding is not None, variational is not None and (wanted[0] or wanted[1]), wanted[2])
+            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
+            holder.state, holder.position = grads[3], ctx.position - 1
+            grad_controller, grad_own = holder.join_gradients(grads[0], grads[1])
+            return None, (grad_controller if wanted[0] else None), (grad_own if wanted[1] else None), grads[2]
         if previous is None:
             previous = holder.step.inverse(holder.state, encoding, variational)
         wanted = [index for index, needed in enumerate(wanted) if needed]
@@ -134,9 +143,9 @@ class ReversibleStep(torch.autograd.Function):
         with torch.enable_grad():
             inputs = [
                 None if tensor is None else tensor.detach().requires_grad_(index in wanted)
-                for index, tensor in enumerate((encoding, variational, previous))
+                for index, tensor in enumerate((controller_output, own_variational, previous))
             ]
-            state_out = holder.step(inputs[2], inputs[0], inputs[1])
+            state_out = holder.step(inputs[2], *holder.split(inputs[0], inputs[1]))
             readouts = holder.readout(state_out, holder.paulis)
             if wanted:
                 found = torch.autograd.grad(
