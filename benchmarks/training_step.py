@@ -35,6 +35,7 @@ from _common import add_device_option, resolve_device, timed  # noqa: E402
 
 from qrnn.config import model_config, validate  # noqa: E402
 from qrnn.models.factory import build_model, matched_baseline_settings, parameter_counts  # noqa: E402
+from qrnn.quantum.circuit import EngineStep  # noqa: E402
 from qrnn.quantum.readout import pauli_expectations_backward  # noqa: E402
 from qrnn.quantum.statevector import zero_state  # noqa: E402
 
@@ -87,7 +88,7 @@ def breakdown(n_qubits: int, steps: int, batch: int, repeats: int, device: torch
         state = core.advance(zero_state(batch, n_qubits, core.dtype, device), *angles[0])
     grad_state = torch.randn_like(state)
     grad_readouts = torch.randn(batch, core.output_size, dtype=torch.float32, device=device)
-    step = core._step
+    step = EngineStep(core.circuit)  # the model's own simulator, built alike
 
     def controller():
         outputs = [core.controller(features[t]) for t in range(steps)]
