@@ -169,7 +169,7 @@ def _kernels_backward(holder: StateHolder, previous, phases, encoding, variation
         _, phases = holder.step.phases(previous, encoding, variational)
     grad_out = holder.readout_backward(holder.state, grad_readouts, holder.paulis)
     if grad_state_out is not None:
-        grad_out = grad_out + grad_state_out
+        grad_out.add_(grad_state_out)  # grad_out is the readout backward's own new tensor
     grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
         holder.state, grad_out, phases, encoding, variational, wanted
     )
