@@ -78,12 +78,10 @@ class PennyLaneStep:
 
 def engine_like(model: QuantumRNN, pytorch_path: bool = False):
     """The model's own step and readout; with pytorch_path, the engine's PyTorch path even where the C kernels are built."""
-    paulis = tuple(model.config.readouts)
 
     def step(state, encoding, variational):
         with kernels.torch_path() if pytorch_path else contextlib.nullcontext():
-            state = model._step(state, encoding, variational)
-            return state, model._readout(state, paulis)
+            return model.measure(model.advance(state, encoding, variational))
 
     return step
 
@@ -96,8 +94,7 @@ def sequence(model: QuantumRNN, step, inputs: torch.Tensor) -> torch.Tensor:
     outputs = []
     for t in range(steps):
         angles = model.controller(torch.cat([inputs[:, t], readouts], dim=1))
-        encoding = angles[:, : model.n_encoding_angles]
-        state, readouts = step(state, encoding, model._variational_angles(angles))
+        state, readouts = step(state, *model.circuit_angles(angles))
         readouts = readouts.to(inputs.dtype)
         outputs.append(readouts)
     return torch.stack(outputs, dim=1)

@@ -28,7 +28,7 @@ from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.readout import pauli_expectations, pauli_expectations_backward
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.statevector import zero_state
 
@@ -106,19 +106,36 @@ class QuantumRNN(RecurrentCore):
     def circuit_angles(self, controller_output: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """(encoding (batch, n) or None, variational (batch or 1, L, n, R) or None) of one step
         from the controller's output; static and frozen variational angles are the model's own."""
+        return self._split_angles(controller_output, self._own_variational())
+
+    def _own_variational(self) -> torch.Tensor | None:
+        """The variational angles that are the model's own (static, frozen), else None."""
+        if self.config.variational == "static":
+            return self.static_angles
+        if self.config.variational == "frozen":
+            return self.frozen_angles
+        return None
+
+    def _split_angles(self, controller_output: torch.Tensor, own_variational: torch.Tensor | None):
         encoding = controller_output[:, : self.n_encoding_angles] if self.circuit.has_encoding else None
         if self.config.variational == "controller":
             batch = controller_output.shape[0]
             variational = controller_output[:, self.n_encoding_angles :].reshape(
                 batch, self.circuit.n_layers, self.n_qubits, len(self.config.rotations)
             )
-        elif self.config.variational == "static":
-            variational = self.static_angles
-        elif self.config.variational == "frozen":
-            variational = self.frozen_angles
         else:
-            variational = None
+            variational = own_variational
         return encoding, variational
+
+    def _join_angle_gradients(self, grad_encoding: torch.Tensor | None, grad_variational: torch.Tensor | None):
+        """(dL/d controller output, dL/d own variational angles or None) from the gradients of
+        ``_split_angles``'s two outputs (either None where not wanted): its backward."""
+        if self.config.variational != "controller":
+            return grad_encoding, grad_variational
+        flat = None if grad_variational is None else grad_variational.reshape(grad_variational.shape[0], -1)
+        if grad_encoding is None or flat is None:
+            return (grad_encoding if flat is None else flat), None
+        return torch.cat([grad_encoding, flat], dim=1), None
 
     def advance(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
         """|psi_t> = U(encoding, variational) |psi_{t-1}> on the configured simulator: the default ``advance``."""
@@ -161,16 +178,20 @@ class QuantumRNN(RecurrentCore):
             state, readouts = initial_state
         # Reversible steps only pay off when there is a backward pass to run.
         fused = advance is None and measure is None and self.reversible and torch.is_grad_enabled()
-        holder = StateHolder(self._step, self._readout, self.paulis) if fused else None
+        holder = (
+            StateHolder(self._step, self._readout, self.paulis, self._split_angles, self._join_angle_gradients,
+                        readout_backward=pauli_expectations_backward)
+            if fused else None
+        )
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):
             features = torch.cat([inputs[:, t], readouts], dim=1) if self.config.readout_feedback else inputs[:, t]
-            encoding, variational = self.circuit_angles(self.controller(features))
+            controller_output = self.controller(features)
             if holder is not None:
-                state, readouts = ReversibleStep.apply(holder, encoding, variational, state)
+                state, readouts = ReversibleStep.apply(holder, controller_output, self._own_variational(), state)
             else:
-                state, readouts = measure(advance(state, encoding, variational))
+                state, readouts = measure(advance(state, *self.circuit_angles(controller_output)))
             readouts = readouts.to(inputs.dtype)
             outputs.append(readouts)
             if on_state is not None:

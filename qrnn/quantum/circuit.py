@@ -17,7 +17,14 @@ import torch
 from qrnn.quantum.entanglers import Entangler
 from qrnn.quantum.gates import compose_rotations, rotation_matrices
 from qrnn.quantum.native import kernels
-from qrnn.quantum.native.functions import EntanglerTables, apply_inverse_step, apply_step, needs_grad
+from qrnn.quantum.native.functions import (
+    EntanglerTables,
+    angle_signature,
+    apply_inverse_step,
+    apply_step,
+    needs_grad,
+    split_angle_gradients,
+)
 from qrnn.quantum.statevector import apply_single_qubit_layer
 
 # Gate matrices are built in double precision whatever the state's precision: they are
@@ -103,10 +110,15 @@ class EngineStep:
                 state = self.entangler(state)
         return state
 
-    def inverse(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+    def inverse(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None,
+                keep_phases: bool = False):
         """U(angles)^dagger state: undo the step (entangler first, then the rotation layers
-        conjugate-transposed, last block first)."""
+        conjugate-transposed, last block first). With ``keep_phases`` (C kernels only, see
+        ``kernels_backward``): (U^dagger state, the angles' phases that ``backward_from_output`` takes)."""
         self.circuit.check_angles(encoding, variational)
+        if keep_phases:
+            return kernels.step(state, encoding, variational, self.kernel_rotations, self._kernel_tables(state).inverse_index,
+                                self._kernel_tables(state).sign, inverse=True, keep_phases=True)
         if encoding is None and variational is None:
             return state
         if kernels.usable(state) and not needs_grad(state, encoding, variational):
@@ -116,6 +128,25 @@ class EngineStep:
                 state = self.entangler.inverse(state)
             state = apply_single_qubit_layer(state, gates.mH)
         return state
+
+    def kernels_backward(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> bool:
+        """Whether ``inverse(..., keep_phases=True)``, ``phases`` and ``backward_from_output``
+        serve this step: the C kernels compute it and it has angles."""
+        return kernels.usable(state) and (encoding is not None or variational is not None)
+
+    def phases(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """(U state, the angles' phases) of the C kernels' forward step."""
+        tables = self._kernel_tables(state)
+        return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False, keep_phases=True)
+
+    def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, encoding, variational,
+                             wanted: tuple[bool, bool, bool]):
+        """(dL/d state in, dL/d encoding, dL/d variational) of the step whose output is ``out``,
+        each None unless ``wanted``, straight from the C kernels (no autograd graph)."""
+        tables = self._kernel_tables(out)
+        grad_state, grad_angles = kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign)
+        grad_encoding, grad_variational = split_angle_gradients(grad_angles, *angle_signature(encoding, variational), *wanted[:2])
+        return (grad_state if wanted[2] else None), grad_encoding, grad_variational
 
     def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
         """The entangler after every layer, or none when the step is the encoding layer alone."""

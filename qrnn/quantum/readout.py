@@ -31,7 +31,7 @@ from functools import lru_cache
 import torch
 
 from qrnn.quantum.native import kernels
-from qrnn.quantum.native.functions import Expectations
+from qrnn.quantum.native.functions import Expectations, needs_grad
 
 PAULIS = ("x", "y", "z")
 
@@ -177,7 +177,8 @@ def pauli_expectations(
     if qubits is not None and any(not 0 <= k < n_qubits for k in qubits):
         raise ValueError(f"qubits {tuple(qubits)} out of range for {n_qubits} qubits")
     if kernels.usable(state):
-        values = Expectations.apply(state)  # (batch, 3, n)
+        # Without a gradient to take (evaluation, no_grad) no autograd node: the kernel alone.
+        values = Expectations.apply(state) if needs_grad(state) else kernels.expectations(state)  # (batch, 3, n)
     else:
         values = _Expectations.apply(state.contiguous())
     if tuple(paulis) != PAULIS:
@@ -186,3 +187,17 @@ def pauli_expectations(
         values = values[:, :, list(qubits)]
     real_dtype = torch.float64 if state.dtype == torch.complex128 else torch.float32
     return values.reshape(batch, -1).to(real_dtype)
+
+
+def pauli_expectations_backward(state: torch.Tensor, grad: torch.Tensor, paulis: tuple[str, ...] = PAULIS) -> torch.Tensor:
+    """dL/d state of ``pauli_expectations(state, paulis)`` (all qubits) given dL/d its output
+    (batch, len(paulis) * n), straight from the C kernels (``kernels.usable(state)``): the
+    reversible backward's readout step, without an autograd graph."""
+    batch, dimension = state.shape
+    n_qubits = dimension.bit_length() - 1
+    grad = grad.reshape(batch, len(paulis), n_qubits).to(torch.float64)
+    if tuple(paulis) != PAULIS:
+        full = grad.new_zeros(batch, len(PAULIS), n_qubits)
+        full[:, [PAULIS.index(p) for p in paulis]] = grad
+        grad = full
+    return kernels.expectations_backward(state, grad)

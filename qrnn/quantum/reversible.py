@@ -12,6 +12,14 @@ recomputes psi_{t-1}, re-runs the step locally with autograd from psi_{t-1} and 
 the gradients of the angles and of psi_{t-1} through it, and leaves psi_{t-1} in the
 holder. The controller stays in the ordinary autograd graph: its activations are small.
 
+On the C path (qrnn/quantum/native) the backward skips that local re-run: the inverse
+step also returns the angles' phases, and the readouts' and the step's backward kernels
+take psi_t and the gradients directly (no autograd graph inside the backward). A
+training step at small n is dominated by such per-step calls, not by arithmetic, so the
+C path also keeps the forward states (with their phases) while they fit
+STORED_STATES_BUDGET: a short sequence of small states then needs no inverse step at
+all, while a long one stores that many bytes at most and walks back as described.
+
 Drift. Every recomputed state inherits the rounding of the forward and the inverse
 steps, and the error grows with the number of steps undone (roughly a random walk over
 the steps' roundings). Measured with benchmarks/reversible_drift.py (n = 10, B = 4, the
@@ -37,40 +45,76 @@ import torch
 # Steps between exact state copies; see "Drift" above (64 inverse steps drift by 2.1e-6
 # in complex64 and 1.1e-14 in complex128, while T / 64 copies stay negligible).
 CHECKPOINT_INTERVAL = 64
+# Bytes of forward states (and their angles' phases) the C path keeps besides the
+# checkpoints: a short sequence of small states is then walked back without a single
+# inverse step (one C call per step fewer, and no drift), while a long or large one keeps
+# this much at most, so memory stays flat in T. 8 MiB holds every state of T = 30 at
+# n <= 8, B = 64 (complex64), and 32 of the 784 states of n = 10, B = 32.
+STORED_STATES_BUDGET = 8 * 2**20
 
 Step = Callable[[torch.Tensor, "torch.Tensor | None", "torch.Tensor | None"], torch.Tensor]
+# (controller output, the model's own variational angles or None) -> (encoding, variational) of a step
+Split = Callable[[torch.Tensor, "torch.Tensor | None"], tuple["torch.Tensor | None", "torch.Tensor | None"]]
+# (dL/d encoding or None, dL/d variational or None) -> (dL/d controller output, dL/d own variational angles or None)
+JoinGradients = Callable[["torch.Tensor | None", "torch.Tensor | None"], tuple[torch.Tensor, "torch.Tensor | None"]]
 
 
 class StateHolder:
     """The one state of a reversible sequence: psi_t during the forward pass, then walked back."""
 
-    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], checkpoint_interval: int | None = None):
-        self.step, self.readout, self.paulis = step, readout, paulis
+    def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], split: Split, join_gradients: JoinGradients,
+                 checkpoint_interval: int | None = None, readout_backward: Callable | None = None):
+        self.step, self.readout, self.paulis, self.readout_backward = step, readout, paulis, readout_backward
+        self.split, self.join_gradients = split, join_gradients
         self.checkpoint_interval = checkpoint_interval or CHECKPOINT_INTERVAL
         self.state: torch.Tensor | None = None
         self.position = 0  # index t of the state held (psi_t)
         self.checkpoints: dict[int, torch.Tensor] = {}
+        self.phases: dict[int, torch.Tensor] = {}  # the kernels' phases of step t + 1's angles, beside a stored psi_t
+        self.budget = STORED_STATES_BUDGET
 
     def saved_bytes(self) -> int:
-        """Bytes of state kept for the backward pass (the held state and the checkpoints)."""
-        tensors = list(self.checkpoints.values()) + ([self.state] if self.state is not None else [])
+        """Bytes of state kept for the backward pass (the held state, the checkpoints and stored phases)."""
+        tensors = [*self.checkpoints.values(), *self.phases.values()] + ([self.state] if self.state is not None else [])
         return sum(t.numel() * t.element_size() for t in tensors)
+
+    def kernels_serve(self, state: torch.Tensor, encoding, variational) -> bool:
+        """Whether this step's forward and backward run straight on the C kernels."""
+        return self.readout_backward is not None and self.step.kernels_backward(state, encoding, variational)
+
+    def advance(self, state_in: torch.Tensor, encoding, variational) -> torch.Tensor:
+        """psi_t from psi_{t-1}, keeping psi_{t-1} as a checkpoint every ``checkpoint_interval``
+        steps, and (C path) with its phases while the stored states fit ``budget``."""
+        position, kernels = self.position, self.kernels_serve(state_in, encoding, variational)
+        if kernels:
+            state_out, phases = self.step.phases(state_in, encoding, variational)
+        else:
+            state_out, phases = self.step(state_in, encoding, variational), None
+        if position % self.checkpoint_interval == 0:
+            self.checkpoints[position] = state_in.detach().clone()
+        elif kernels and self.budget >= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size():
+            self.checkpoints[position] = state_in.detach()
+            self.budget -= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size()
+        if kernels and position in self.checkpoints:
+            self.phases[position] = phases
+        self.position += 1
+        self.state = state_out.detach()
+        return state_out
 
 
 class ReversibleStep(torch.autograd.Function):
-    """(encoding, variational, psi_{t-1}) -> (psi_t, readouts_t) without saving any state."""
+    """(controller output, own variational angles or None, psi_{t-1}) -> (psi_t, readouts_t)
+    without saving any state. The step takes the controller's output whole and splits it
+    into the circuit's angles itself (``holder.split``): the slices would otherwise be
+    autograd nodes of their own, each costing more per step than its arithmetic."""
 
     @staticmethod
-    def forward(ctx, holder: StateHolder, encoding, variational, state_in):
-        if holder.position % holder.checkpoint_interval == 0:
-            holder.checkpoints[holder.position] = state_in.detach().clone()
-        state_out = holder.step(state_in, encoding, variational)
+    def forward(ctx, holder: StateHolder, controller_output, own_variational, state_in):
+        encoding, variational = holder.split(controller_output, own_variational)
+        state_out = holder.advance(state_in, encoding, variational)
         readouts = holder.readout(state_out, holder.paulis)
-        holder.position += 1
-        holder.state = state_out.detach()
         ctx.holder, ctx.position = holder, holder.position
-        ctx.save_for_backward(*(angles for angles in (encoding, variational) if angles is not None))
-        ctx.has_encoding, ctx.has_variational = encoding is not None, variational is not None
+        ctx.save_for_backward(controller_output, own_variational)
         return state_out, readouts
 
     @staticmethod
@@ -81,20 +125,27 @@ class ReversibleStep(torch.autograd.Function):
                 "reversible backward ran out of order (or twice): the held state is psi_"
                 f"{holder.position}, this step needs psi_{ctx.position}"
             )
-        saved = list(ctx.saved_tensors)
-        encoding = saved.pop(0) if ctx.has_encoding else None
-        variational = saved.pop(0) if ctx.has_variational else None
+        controller_output, own_variational = ctx.saved_tensors
+        wanted = ctx.needs_input_grad[1:]
         previous = holder.checkpoints.pop(ctx.position - 1, None)
+        encoding, variational = holder.split(controller_output, own_variational)
+        if holder.kernels_serve(holder.state, encoding, variational):
+            phases = holder.phases.pop(ctx.position - 1, None)
+            angles_wanted = (wanted[0] and encoding is not None, variational is not None and (wanted[0] or wanted[1]), wanted[2])
+            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
+            holder.state, holder.position = grads[3], ctx.position - 1
+            grad_controller, grad_own = holder.join_gradients(grads[0], grads[1])
+            return None, (grad_controller if wanted[0] else None), (grad_own if wanted[1] else None), grads[2]
         if previous is None:
             previous = holder.step.inverse(holder.state, encoding, variational)
-        wanted = [index for index, needed in enumerate(ctx.needs_input_grad[1:]) if needed]
+        wanted = [index for index, needed in enumerate(wanted) if needed]
         grads: list[torch.Tensor | None] = [None, None, None]
         with torch.enable_grad():
             inputs = [
                 None if tensor is None else tensor.detach().requires_grad_(index in wanted)
-                for index, tensor in enumerate((encoding, variational, previous))
+                for index, tensor in enumerate((controller_output, own_variational, previous))
             ]
-            state_out = holder.step(inputs[2], inputs[0], inputs[1])
+            state_out = holder.step(inputs[2], *holder.split(inputs[0], inputs[1]))
             readouts = holder.readout(state_out, holder.paulis)
             if wanted:
                 found = torch.autograd.grad(
@@ -104,3 +155,22 @@ class ReversibleStep(torch.autograd.Function):
                     grads[index] = grad
         holder.state, holder.position = previous, ctx.position - 1
         return (None, *grads)
+
+
+def _kernels_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
+    """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
+    straight from the kernels: the stored psi_{t-1} and phases, or the inverse step (which
+    also yields the phases); the readouts' backward at psi_t; the step's backward from
+    psi_t. At most three kernel calls and no autograd graph, where re-running the step
+    under autograd costs a forward step, a readout and the graph's overhead on top."""
+    if previous is None:
+        previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
+    elif phases is None:
+        _, phases = holder.step.phases(previous, encoding, variational)
+    grad_out = holder.readout_backward(holder.state, grad_readouts, holder.paulis)
+    if grad_state_out is not None:
+        grad_out.add_(grad_state_out)  # grad_out is the readout backward's own new tensor
+    grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
+        holder.state, grad_out, phases, encoding, variational, wanted
+    )
+    return [grad_encoding, grad_variational, grad_state, previous]

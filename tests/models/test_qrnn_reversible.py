@@ -76,12 +76,9 @@ def test_reversible_gradients_equal_autograd(switch, steps, dtype):
         assert error < TOLERANCE[dtype], f"{name}: relative gradient error {error:.1e}"
 
 
-@pytest.mark.parametrize("interval,inverse_steps", [(3, 7), (64, 10)])
-def test_checkpoints_replace_inverse_steps_without_changing_the_gradients(monkeypatch, interval, inverse_steps):
-    """T = 11: with a checkpoint every 3 steps psi_0, psi_3, psi_6, psi_9 are exact copies, so
-    only 7 of the 11 earlier states are recomputed; with 64 all but psi_0 (10) are."""
-    plain, fast = pair(SWITCHES["default"], "complex128")
-    monkeypatch.setattr(reversible, "CHECKPOINT_INTERVAL", interval)
+def inverse_steps_with_equal_gradients(monkeypatch, plain: QuantumRNN, fast: QuantumRNN) -> int:
+    """Inverse steps the reversible model runs for T = 11, B = 2, after checking that its
+    gradients equal autograd's."""
     calls = []
     original = EngineStep.inverse
     monkeypatch.setattr(EngineStep, "inverse", lambda self, *args: calls.append(1) or original(self, *args))
@@ -89,9 +86,32 @@ def test_checkpoints_replace_inverse_steps_without_changing_the_gradients(monkey
     weights = torch.randn(2, 11, plain.output_size, dtype=torch.float64)
     _, expected = outputs_and_gradients(plain, inputs, weights)
     _, grads = outputs_and_gradients(fast, inputs, weights)
-    assert len(calls) == inverse_steps
     for name, grad in grads.items():
         torch.testing.assert_close(grad, expected[name], rtol=1e-10, atol=0)
+    return len(calls)
+
+
+@pytest.mark.parametrize("interval,inverse_steps", [(3, 7), (64, 10)])
+def test_checkpoints_replace_inverse_steps_without_changing_the_gradients(monkeypatch, interval, inverse_steps):
+    """T = 11: with a checkpoint every 3 steps psi_0, psi_3, psi_6, psi_9 are exact copies, so
+    only 7 of the 11 earlier states are recomputed; with 64 all but psi_0 (10) are (no
+    states stored besides the checkpoints: a budget of 0 bytes)."""
+    plain, fast = pair(SWITCHES["default"], "complex128")
+    monkeypatch.setattr(reversible, "CHECKPOINT_INTERVAL", interval)
+    monkeypatch.setattr(reversible, "STORED_STATES_BUDGET", 0)
+    assert inverse_steps_with_equal_gradients(monkeypatch, plain, fast) == inverse_steps
+
+
+@pytest.mark.parametrize("budget_states,inverse_steps", [(None, 0), (4, 6)])
+def test_stored_states_replace_inverse_steps_within_their_budget(monkeypatch, engine_path, budget_states, inverse_steps):  # noqa: F811
+    """T = 11, B = 2, n = 3: the C path keeps psi_1..psi_10 while they fit the budget (all of
+    them by default; 4 of them with a budget of 4 states and their phases), and recomputes
+    only the others; the PyTorch path keeps none. The gradients do not change."""
+    plain, fast = pair(SWITCHES["default"], "complex128")
+    if budget_states is not None:
+        phases_bytes = 2 * 1 * 3 * 4 * 2 * 8  # (batch, layers, n, rotations with the encoding, cos and sin) float64
+        monkeypatch.setattr(reversible, "STORED_STATES_BUDGET", budget_states * (2 * 2**3 * 16 + phases_bytes))
+    assert inverse_steps_with_equal_gradients(monkeypatch, plain, fast) == (10 if engine_path == "torch" else inverse_steps)
 
 
 def saved_bytes(model: QuantumRNN, steps: int) -> int:

@@ -1,9 +1,10 @@
 # Simulator benchmarks (issue 5): timing and memory of the quantum RNN's state-vector
-# engine against TorchQuantum and PennyLane, the memory bandwidth floor, and memory vs
-# sequence length, plus their figure. Not part of `rule all`; run on their own with
+# engine against TorchQuantum and PennyLane, the memory bandwidth floor, memory vs
+# sequence length, and training-step time against the classical controller, plus their
+# figure. Not part of `rule all`; run on their own with
 #   snakemake --workflow-profile workflow/profiles/local benchmarks
 # Each rule takes the whole machine (threads: all cores), so their timings do not
-# compete with each other. About ten minutes on 2 cores (PennyLane at n = 14 is most of
+# compete with each other. About fifteen minutes on 2 cores (PennyLane at n = 14 is most of
 # it); larger runs: call the scripts in benchmarks/ directly (see their --help; on a
 # machine shared with other jobs, --threads 1 --cpu-time times with the CPU clock of the
 # one working thread).
@@ -14,6 +15,7 @@ rule benchmarks:
         "results/benchmarks/simulators.csv",
         "results/benchmarks/bandwidth_floor.csv",
         "results/benchmarks/memory_vs_sequence_length.csv",
+        "results/benchmarks/training_step.csv",
         "results/benchmarks/benchmarks.png",
         "results/benchmarks/benchmarks.pdf",
 
@@ -53,6 +55,21 @@ rule benchmark_memory_vs_sequence_length:
     shell:
         "python benchmarks/memory_vs_sequence_length.py --steps 10 100 784 --qubits 10 --batch 32"
         " --csv {output} > {log} 2>&1"
+
+
+rule benchmark_training_step:
+    output:
+        "results/benchmarks/training_step.csv",
+    log:
+        "results/logs/benchmarks/training_step.log",
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
+    conda:
+        CONDA_ENVIRONMENT
+    # One thread and its CPU clock, as the acceptance figures of issue 20; the full set
+    # (n up to 14 at T = 784) takes about an hour: run the script directly for it.
+    shell:
+        "python benchmarks/training_step.py --qubits 4 6 8 10 --steps 30 784 --long-qubits 6 --batch 64"
+        " --threads 1 --cpu-time --breakdown --csv {output} > {log} 2>&1"
 
 
 rule benchmark_figure:

@@ -31,6 +31,33 @@ class EntanglerTables:
     sign: torch.Tensor | None = None
 
 
+def angle_signature(encoding: torch.Tensor | None, variational: torch.Tensor | None) -> tuple:
+    """(encoding dtype, variational dtype, variational batch), None for absent angles:
+    what ``split_angle_gradients`` needs to know of the angles."""
+    return (None if encoding is None else encoding.dtype, None if variational is None else variational.dtype,
+            None if variational is None else variational.shape[0])
+
+
+def split_angle_gradients(grad_angles: torch.Tensor, encoding_dtype, variational_dtype, variational_batch: int,
+                          want_encoding: bool, want_variational: bool):
+    """(dL/d encoding, dL/d variational) from the kernels' (batch, L, n, len(kinds)) float64
+    angle gradients, each None unless wanted; the dtypes are None for absent angles, and
+    ``variational_batch`` 1 for one set of variational angles broadcast over the batch."""
+    grad_encoding = grad_variational = None
+    summed = variational_dtype is not None and variational_batch != grad_angles.shape[0]
+    if {encoding_dtype, variational_dtype} - {None} == {torch.float32} and not summed:
+        # One cast for both (the same values): each tensor operation costs more than its arithmetic here.
+        grad_angles = grad_angles.to(torch.float32)
+    if want_encoding:
+        grad_encoding = grad_angles[:, 0, :, 0].to(encoding_dtype)
+    if want_variational:
+        grad_variational = grad_angles[..., int(encoding_dtype is not None):]
+        if summed:  # one set of angles broadcast over the batch
+            grad_variational = grad_variational.sum(0, keepdim=True)
+        grad_variational = grad_variational.to(variational_dtype)
+    return grad_encoding, grad_variational
+
+
 class Step(torch.autograd.Function):
     """(state, encoding, variational, kinds, tables) -> the state after one circuit step:
     per layer, each qubit's rotations ``kinds`` at its angles, then the entangler (angles
@@ -40,7 +67,7 @@ class Step(torch.autograd.Function):
     def forward(ctx, state, encoding, variational, kinds: tuple[str, ...], tables: EntanglerTables):
         out, phases = kernels.step(state, encoding, variational, kinds, tables.index, tables.sign, inverse=False, keep_phases=True)
         ctx.kinds, ctx.tables = kinds, tables
-        ctx.angles = [(None, None) if t is None else (t.dtype, t.shape[0]) for t in (encoding, variational)]
+        ctx.angles = angle_signature(encoding, variational)
         ctx.save_for_backward(out, phases)
         return out
 
@@ -49,15 +76,7 @@ class Step(torch.autograd.Function):
     def backward(ctx, grad):
         out, phases = ctx.saved_tensors
         grad_state, grad_angles = kernels.step_backward(out, grad, phases, ctx.kinds, ctx.tables.inverse_index, ctx.tables.sign)
-        (encoding_dtype, _), (variational_dtype, variational_batch) = ctx.angles
-        grad_encoding = grad_variational = None
-        if ctx.needs_input_grad[1]:
-            grad_encoding = grad_angles[:, 0, :, 0].to(encoding_dtype)
-        if ctx.needs_input_grad[2]:
-            grad_variational = grad_angles[..., int(encoding_dtype is not None):]
-            if variational_batch != grad_variational.shape[0]:  # one set of angles broadcast over the batch
-                grad_variational = grad_variational.sum(0, keepdim=True)
-            grad_variational = grad_variational.to(variational_dtype)
+        grad_encoding, grad_variational = split_angle_gradients(grad_angles, *ctx.angles, *ctx.needs_input_grad[1:3])
         return (grad_state if ctx.needs_input_grad[0] else None), grad_encoding, grad_variational, None, None
 
 

@@ -51,6 +51,20 @@ static mat2 rotation(int kind, const double *phase) {
     return r;
 }
 
+static mat2 adjoint(mat2 a) {
+    mat2 r;
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) r.m[i][j] = (cplx){a.m[j][i].re, -a.m[j][i].im};
+    return r;
+}
+
+/* Im tr(H P) for P in {X, Y, Z}: tr(H X) = H01 + H10, tr(H Y) = i (H01 - H10), tr(H Z) = H00 - H11. */
+static double imaginary_trace_with_pauli(mat2 h, int kind) {
+    if (kind == KIND_X) return h.m[0][1].im + h.m[1][0].im;
+    if (kind == KIND_Y) return h.m[0][1].re - h.m[1][0].re;
+    return h.m[0][0].im - h.m[1][1].im;
+}
+
 int qrnn_rotation_kinds_valid(const int32_t *kinds, int count) {
     if (count < 1 || count > MAX_ROTATIONS) return 0;
     for (int i = 0; i < count; i++)
@@ -134,20 +148,26 @@ void qrnn_gates_from_phases(const double *phases, int64_t gates, const int32_t *
 /* grad_gates: gates x 8 doubles (PyTorch's gradient of the gates); grad_angles: gates x count. */
 void qrnn_angle_gradients(const double *phases, const double *grad_gates, int64_t gates, const int32_t *kinds, int count,
                      double *grad_angles) {
-    mat2 rotations[MAX_ROTATIONS], before[MAX_ROTATIONS + 1], after[MAX_ROTATIONS + 1];
+    /* With U = A_i R_i B_i unitary, R_i B_i = A_i^H U, so the trace above is
+     * tr(gU^H A_i P_i A_i^H U) = tr(H_i P_i) with H_i = A_i^H G A_i and G = U gU^H: H of the
+     * last rotation is G, and H_{i-1} = R_i^H H_i R_i. Two 2 x 2 products per rotation
+     * instead of the A_i, B_i and A_i P_i R_i B_i products of every rotation (measured: this
+     * function was half the step backward's time at n <= 8). */
+    mat2 rotations[MAX_ROTATIONS];
     for (int64_t g = 0; g < gates; g++) {
-        for (int i = 0; i < count; i++) rotations[i] = rotation(kinds[i], phases + 2 * (g * count + i));
-        before[0] = identity();  /* before[i] = R_i ... R_1 (first i rotations) */
-        for (int i = 0; i < count; i++) before[i + 1] = product(rotations[i], before[i]);
-        after[count] = identity();  /* after[i] = R_m ... R_{i+1} */
-        for (int i = count - 1; i >= 0; i--) after[i] = product(after[i + 1], rotations[i]);
-        const double *gu = grad_gates + 8 * g;
+        mat2 u = identity();
         for (int i = 0; i < count; i++) {
-            mat2 m = product(product(after[i + 1], pauli(kinds[i])), before[i + 1]);
-            double imaginary = 0;  /* Im sum conj(gU) * M */
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++) imaginary += gu[4 * a + 2 * b] * m.m[a][b].im - gu[4 * a + 2 * b + 1] * m.m[a][b].re;
-            grad_angles[g * count + i] = imaginary / 2;
+            rotations[i] = rotation(kinds[i], phases + 2 * (g * count + i));
+            u = product(rotations[i], u);
+        }
+        const double *gu = grad_gates + 8 * g;
+        mat2 gu_adjoint;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++) gu_adjoint.m[b][a] = (cplx){gu[4 * a + 2 * b], -gu[4 * a + 2 * b + 1]};
+        mat2 h = product(u, gu_adjoint);
+        for (int i = count - 1; i >= 0; i--) {
+            grad_angles[g * count + i] = imaginary_trace_with_pauli(h, kinds[i]) / 2;
+            if (i > 0) h = product(adjoint(rotations[i]), product(h, rotations[i]));
         }
     }
 }
