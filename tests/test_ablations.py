@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qrnn.study.ablations import PRESETS, ablation_variant
 from qrnn.config import deep_merge, load_schema, validate
-from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
+from qrnn.study.ablations import PRESETS, ablation_variant
+from qrnn.study.resolve import run_config
 from qrnn.study.runs import run_document, study_runs
 
 BLOCK = {"ablations": {"enabled": True, "variants": ["full", "no_feedback"], "seeds": [4], "steps": 7}}

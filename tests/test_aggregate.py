@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qrnn.tables.aggregate import write_tables
 from qrnn.errors import QrnnError
+from qrnn.tables.aggregate import write_tables
 
 T_975_DF1 = 12.706205  # Student t table, two-sided 95%, one degree of freedom
 REFERENCE = 0.6931471805599453

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qrnn.io import atomic
-from qrnn.figures.attention import attention_heatmaps, read_attention
 from qrnn.errors import QrnnError
+from qrnn.figures.attention import attention_heatmaps, read_attention
+from qrnn.io import atomic
 
 
 def test_weights_are_read_into_their_cells_and_the_figure_is_written(tmp_path):

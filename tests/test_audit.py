@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from qrnn.study.ablations import PRESETS
-from qrnn.study.audit import audit
 from qrnn.cli.main import main
 from qrnn.config import validate
+from qrnn.study.ablations import PRESETS
+from qrnn.study.audit import audit
 
 CONFIG = {
     "models": {"qrnn": {"n_qubits": 3, "n_layers": 2, "embedding_dim": 4, "controller": {"width": 8}}},

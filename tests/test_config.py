@@ -11,9 +11,8 @@ import pytest
 import yaml
 
 from qrnn.config import RunConfig, load_config, validate
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
+from qrnn.study.resolve import run_config
 
 ENCODING_ONLY = {"applies_to": ["qrnn"], "overrides": {"qrnn": {"variational": "none", "controller": {"width": 8}}}}
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from qrnn.study import estimate as estimate_module
 from qrnn.config import validate
+from qrnn.study import estimate as estimate_module
 from qrnn.study.estimate import estimate, format_estimate
 
 TINY = {

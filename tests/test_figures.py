@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from qrnn.errors import QrnnError
-from qrnn.figures.style import DPI, FIGURE_SIZE_INCHES
 from qrnn.figures.learning_curves import learning_curves, over_seeds, read_curves
+from qrnn.figures.style import DPI, FIGURE_SIZE_INCHES
 
 CURVES = """step,model,variant,seed,eval_loss_nats
 10,qrnn,default,0,1.2

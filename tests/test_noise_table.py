@@ -12,8 +12,8 @@ from scipy import stats as scipy_stats
 
 from qrnn.cli.main import main as cli
 from qrnn.errors import QrnnError
-from qrnn.tables.noise import read_noise_results, write_noise_table
 from qrnn.io.provenance import audit_number, format_audit
+from qrnn.tables.noise import read_noise_results, write_noise_table
 from qrnn.tables.statistics import holm
 
 CONDITIONS = ["shots", "measurement", "measurement_strength", "channel", "strength", "readout_error", "trajectories"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from qrnn.config import validate
-
 from qrnn.study.resolve import run_config
-from qrnn.training.run_folder import prepare_run_folder
 from qrnn.training.loop import train
+from qrnn.training.run_folder import prepare_run_folder
 
 DOCUMENT = validate(
     {

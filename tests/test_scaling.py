@@ -8,14 +8,13 @@ import json
 import pytest
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
-from qrnn.models.factory import build_model, parameter_counts
-from qrnn.study.scaling import parse_name, point_name, scaling_runs
 from qrnn.figures.scaling import scaling_figure
-from qrnn.tables.scaling import write_scaling_table
+from qrnn.models.factory import build_model, parameter_counts
+from qrnn.study.resolve import run_config
 from qrnn.study.runs import run_document, study_runs
+from qrnn.study.scaling import parse_name, point_name, scaling_runs
+from qrnn.tables.scaling import write_scaling_table
 from qrnn.tasks.registry import build_task
 
 GRID = {

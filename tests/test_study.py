@@ -8,9 +8,8 @@ import pytest
 import yaml
 
 from qrnn.config import deep_merge, validate
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
+from qrnn.study.resolve import run_config
 from qrnn.study.runs import data_document, reference_metrics, run_document, study_runs, write_study_description
 
 STUDY = {

@@ -13,8 +13,8 @@ from scipy import stats as scipy_stats
 from qrnn.cli.main import main as cli
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import audit_number
-from qrnn.tables.statistics import holm
 from qrnn.tables.main import main_metric, write_ablation_table, write_main_table
+from qrnn.tables.statistics import holm
 
 UNITS = {"loss": "nats", "copy_accuracy": "fraction", "memoryless_cross_entropy": "nats"}
 LOSSES = {  # (model, variant) -> test loss per seed 0, 1, 2

@@ -16,9 +16,8 @@ import torch
 import yaml
 
 from qrnn.config import load_config
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import NonFiniteLossError
+from qrnn.study.resolve import run_config
 from qrnn.tasks.copying_task import CopyingTask
 from qrnn.training.loop import train
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import torch
 
-from qrnn.io import atomic
-from qrnn.study.resolve import run_config
 from qrnn.errors import QrnnError
+from qrnn.io import atomic
 from qrnn.models.factory import build_model, parameter_counts, resized
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
+from qrnn.study.resolve import run_config
 from qrnn.tasks.registry import build_task
 
 MIB = 2**20

@@ -15,11 +15,11 @@ from typing import Any
 import torch
 from torch.nn import functional
 
-from qrnn.io import atomic
 from qrnn.data.prepare import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.io import atomic
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.models.scornn import modrelu
 from qrnn.tasks.registry import build_task

@@ -13,10 +13,10 @@ from typing import Any
 
 import torch
 
-from qrnn.io import atomic
 from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.io import atomic
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.quantum.readout import pauli_expectations
 

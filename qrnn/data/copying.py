@@ -16,10 +16,10 @@ from typing import Any
 
 import torch
 
-from qrnn.io import atomic
 from qrnn.config import CopyingConfig
-from qrnn.errors import QrnnError
 from qrnn.data.copying_memory import copying_batch, sequence_length
+from qrnn.errors import QrnnError
+from qrnn.io import atomic
 
 TEST_SET = "test.pt"
 MANIFEST = "manifest.json"

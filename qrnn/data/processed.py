@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
+from qrnn.io import atomic
 
 FORMAT = 1
 MANIFEST = "manifest.json"

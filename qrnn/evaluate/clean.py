@@ -12,13 +12,14 @@ from typing import Any
 
 import torch
 
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
 from qrnn.evaluate import TEST_BATCH_SIZE
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.models.factory import parameter_counts
+from qrnn.io import atomic
 from qrnn.io.provenance import config_hash, library_versions
+from qrnn.models.factory import parameter_counts
 from qrnn.training.loop import resolve_device
+
 
 @torch.no_grad()
 def test_metrics(model, task, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int, device: torch.device) -> dict[str, float]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from qrnn.config import RunConfig, differences
 from qrnn.errors import QrnnError
 from qrnn.io.checkpoint import read_checkpoint

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 import numpy as np
+from matplotlib.figure import Figure
 
 from qrnn.figures.style import FONT_SIZE, MODEL_COLORS, new_figure, save, style_axes
 from qrnn.figures.tables_io import number, read_rows

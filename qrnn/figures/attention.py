@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qrnn.errors import QrnnError
 from qrnn.figures.style import new_figure, save
 from qrnn.figures.tables_io import read_rows
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 import numpy as np
+from matplotlib.figure import Figure
 
 from qrnn.config import MODELS
 from qrnn.figures.style import FONT_SIZE, MODEL_COLORS, MODEL_LABELS, new_figure, save, style_axes

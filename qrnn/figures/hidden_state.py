@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from matplotlib.figure import Figure
-
 import numpy as np
+from matplotlib.figure import Figure
 
 from qrnn.figures.style import DIVERGING_COLORMAP, FONT_SIZE, PAULI_COLORS, new_figure, save, style_axes
 from qrnn.figures.tables_io import read_rows

@@ -10,10 +10,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from qrnn.quantum.native import build
-from qrnn.io import atomic
 from qrnn.errors import QrnnError
 from qrnn.io.result_files import check_keys, read_result_json
+from qrnn.quantum.native import build
 
 DISTRIBUTIONS = ("torch", "numpy", "qiskit", "torchquantum-ng", "qrnn")
 

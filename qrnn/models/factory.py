@@ -10,13 +10,13 @@ from torch import nn
 from qrnn.config import ClassicalRNNConfig, ModelConfig, QRNNConfig, ScoRNNConfig
 from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
-from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
-from qrnn.models.sequence_model import SequenceModel
-from qrnn.models.qrnn import QuantumRNN
 from qrnn.models.bottleneck import ClassicalBottleneck
-from qrnn.models.rnn import VanillaRNN
 from qrnn.models.lstm import LSTM
+from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
+from qrnn.models.qrnn import QuantumRNN
+from qrnn.models.rnn import VanillaRNN
 from qrnn.models.scornn import ScoRNN
+from qrnn.models.sequence_model import SequenceModel
 from qrnn.models.translation import Seq2Seq
 
 

@@ -35,17 +35,17 @@ from qiskit import transpile
 from torch import nn
 from tqdm import tqdm
 
-from qrnn.io import atomic
 from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
+from qrnn.evaluate.capped import capped_task, flat, is_real_data, one_encoder_run_per_sentence, per_step_error, trained_precision
 from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.noise.noisy_core import NoiseCondition, noisy_model
-from qrnn.evaluate.capped import capped_task, flat, is_real_data, one_encoder_run_per_sentence, per_step_error, trained_precision
-from qrnn.noise.circuits import midcircuit_circuit, repreparation_circuit
-from qrnn.models.qrnn import QuantumRNN
-from qrnn.noise.settings import HardwareSettings
+from qrnn.io import atomic
 from qrnn.io.provenance import config_hash, library_versions
+from qrnn.models.qrnn import QuantumRNN
+from qrnn.noise.circuits import midcircuit_circuit, repreparation_circuit
+from qrnn.noise.noisy_core import NoiseCondition, noisy_model
+from qrnn.noise.settings import HardwareSettings
 from qrnn.quantum.qiskit_export import flat_step_values
 
 TOKEN_VARIABLE = "QISKIT_IBM_TOKEN"

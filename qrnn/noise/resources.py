@@ -35,19 +35,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from qrnn.io import atomic
-from qrnn.study.resolve import run_config
 from qrnn.data.prepare import read_test_set
 from qrnn.data.processed_files import load_processed
 from qrnn.evaluate import TEST_BATCH_SIZE
-from qrnn.noise.hardware import circuit_resources, load_backend, transpiled
-from qrnn.noise.circuits import midcircuit_circuit, repreparation_circuit
+from qrnn.io import atomic
 from qrnn.models.qrnn import QuantumRNN
+from qrnn.noise.circuits import midcircuit_circuit, repreparation_circuit
+from qrnn.noise.hardware import circuit_resources, load_backend, transpiled
 from qrnn.noise.settings import HardwareSettings
-from qrnn.tasks.registry import build_task
+from qrnn.study.resolve import run_config
 from qrnn.tasks.classification import ClassificationTask
 from qrnn.tasks.data_task import DataTask
 from qrnn.tasks.language_model import parallel_streams
+from qrnn.tasks.registry import build_task
 from qrnn.tasks.translation import TranslationTask
 
 COLUMNS = [

@@ -31,16 +31,16 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from qrnn.io import atomic
 from qrnn.config import differences
 from qrnn.data.prepare import read_test_set
 from qrnn.errors import QrnnError
+from qrnn.evaluate.capped import capped_task, flat, is_real_data, one_encoder_run_per_sentence, trained_precision
 from qrnn.evaluate.clean import check_run_data, test_metrics
 from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.noise.noisy_core import NoiseCondition, NoisyQuantumRNN, noisy_model
-from qrnn.evaluate.capped import capped_task, flat, is_real_data, one_encoder_run_per_sentence, trained_precision
-from qrnn.noise.settings import NoiseSettings
+from qrnn.io import atomic
 from qrnn.io.provenance import config_hash, library_versions
+from qrnn.noise.noisy_core import NoiseCondition, NoisyQuantumRNN, noisy_model
+from qrnn.noise.settings import NoiseSettings
 
 CONDITION_COLUMNS = [field.name for field in dataclasses.fields(NoiseCondition)]
 

@@ -10,15 +10,13 @@ from typing import Any
 
 import torch
 
-from qrnn.config import differences, validate
-
-from qrnn.study.resolve import run_config, variant_models
+from qrnn.config import differences, load_config, validate
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.quantum.entanglers import entangler_pairs
-from qrnn.tasks.registry import build_task
-from qrnn.study.variants import variant_settings, variant_source
 from qrnn.study.ablations import PRESETS
-from qrnn.config import load_config
+from qrnn.study.resolve import run_config, variant_models
+from qrnn.study.variants import variant_settings, variant_source
+from qrnn.tasks.registry import build_task
 
 # The default of `--config`: the repository's config/config.yaml when the package runs from
 # a checkout, else the schema defaults (the package's own embedded settings).

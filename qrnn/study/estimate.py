@@ -15,24 +15,21 @@ import math
 import subprocess
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from qrnn.study.resolve import run_config
-from qrnn.models.factory import build_model
-from qrnn.study.runs import study_runs
 from qrnn.errors import QrnnError
-from qrnn.tasks.registry import build_task
-from qrnn.study.targets import analysis_job_count
-from qrnn.noise.settings import noise_and_hardware_jobs
 from qrnn.models.factory import build_task_model
-from qrnn.study.runs import data_folder
-from qrnn.tasks.registry import DATA_TASKS
-from qrnn.training.loop import _optimizers
+from qrnn.noise.settings import noise_and_hardware_jobs
+from qrnn.study.resolve import run_config
+from qrnn.study.runs import data_folder, study_runs
+from qrnn.study.targets import analysis_job_count
+from qrnn.tasks.registry import DATA_TASKS, build_task
+from qrnn.training.loop import build_optimizers
 
 # Jobs per task besides the runs' own (train, evaluate): test data, table, learning-curve
 # figure; plus one study description. Mirrors workflow/rules/ (the workflow tests compare
@@ -86,7 +83,7 @@ def time_run(document: dict[str, Any], task_name: str, model_name: str, variant:
     task = build_task(run, data_dir)
     torch.manual_seed(0)
     model = build_task_model(model_name, run.model_settings, task)
-    optimizers = _optimizers(model, run)
+    optimizers = build_optimizers(model, run)
     device = torch.device("cpu")
     step_times, forward_times = [], []
     for index in range(steps + 1):  # the first step warms up allocators and caches

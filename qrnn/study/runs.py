@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from qrnn.io import atomic
 from qrnn.config import TrainingConfig, task_config
-from qrnn.study.resolve import run_config
+from qrnn.io import atomic
 from qrnn.io.provenance import git_revision, library_versions
-from qrnn.tasks.registry import DATA_TASKS, TASK_CLASSES
+from qrnn.study.resolve import run_config
 from qrnn.study.variants import generated_runs, variant_settings, variant_training
+from qrnn.tasks.registry import DATA_TASKS, TASK_CLASSES
 
 Run = tuple[str, str, str, int]  # (task, model, variant, seed)
 

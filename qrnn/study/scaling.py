@@ -22,8 +22,8 @@ import json
 import re
 from typing import Any
 
-from qrnn.errors import ConfigError
 from qrnn.config import model_config, task_config
+from qrnn.errors import ConfigError
 from qrnn.models.factory import build_model, parameter_counts, resized
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
 from qrnn.tasks.registry import TASK_CLASSES

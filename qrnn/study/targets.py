@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from qrnn.study.scaling import scaling_runs
-from qrnn.study.runs import study_runs
 from qrnn.noise.settings import evaluated_runs, noise_tasks
+from qrnn.study.runs import study_runs
+from qrnn.study.scaling import scaling_runs
 
 GRADIENT_TASKS = ("copying", "pmnist")  # the tasks for ||dL/dh_t|| (pmnist when the study has it)
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from qrnn.study.ablations import PRESETS, ablation_runs, ablation_variant
-from qrnn.config import deep_merge
+from qrnn.config import TASKS, deep_merge
 from qrnn.errors import ConfigError
+from qrnn.study.ablations import PRESETS, ablation_runs, ablation_variant
 from qrnn.study.scaling import parse_name, scaling_runs, scaling_variant
-from qrnn.config import TASKS
 
 
 def variant_source(document: dict[str, Any], variant: str) -> str:

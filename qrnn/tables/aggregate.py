@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.io import atomic
 from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import REQUIRED_KEYS, read_history, read_result_json
 from qrnn.tables.formats import QUANTUM

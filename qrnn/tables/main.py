@@ -11,17 +11,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from qrnn.io import atomic
-from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.io import atomic
 from qrnn.io.provenance import cell_provenance, run_record
 from qrnn.io.result_files import read_result_json
-from qrnn.tables.formats import QUANTUM
+from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
+from qrnn.tables.formats import QUANTUM, latex, markdown
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, seeds_for_power, summarise
-from qrnn.tasks.registry import TASK_CLASSES
-from qrnn.tables.formats import latex, markdown
 from qrnn.tables.verdict import verdict
+from qrnn.tasks.registry import TASK_CLASSES
 
 MAIN_VARIANTS = ("default", "full")  # the variant that stands for a model in the main table, by preference
 ABLATION_REFERENCES = ("full", "default")  # the variant the ablations are compared with, by preference

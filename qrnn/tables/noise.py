@@ -25,10 +25,10 @@ from typing import Any
 from qrnn.errors import QrnnError
 from qrnn.io.provenance import cell_provenance, run_engine_path
 from qrnn.io.result_files import read_result_json
-from qrnn.tables.statistics import ALPHA, compare_groups, holm, mean_and_confidence_interval
-from qrnn.tables.formats import noise_columns
 from qrnn.tables.aggregate import refuse_mixed_engine_paths
+from qrnn.tables.formats import noise_columns
 from qrnn.tables.main import write_table
+from qrnn.tables.statistics import ALPHA, compare_groups, holm, mean_and_confidence_interval
 
 CONFIDENCE = 0.95
 IDEAL = "ideal"

@@ -13,9 +13,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from qrnn.io import atomic
 from qrnn.config import MODELS
 from qrnn.errors import QrnnError
+from qrnn.io import atomic
 from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import read_result_json
 from qrnn.study.scaling import parse_name

@@ -8,9 +8,9 @@ import torch
 from torch.nn import functional
 
 from qrnn.config import CopyingConfig, differences
-from qrnn.errors import QrnnError
 from qrnn.data import copying_memory
 from qrnn.data.copying import read_test_set
+from qrnn.errors import QrnnError
 from qrnn.tasks.base import Task
 
 

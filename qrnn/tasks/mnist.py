@@ -13,8 +13,8 @@ from pathlib import Path
 import torch
 
 from qrnn.config import MnistConfig, PermutedMnistConfig
-from qrnn.tasks.classification import ClassificationTask
 from qrnn.errors import QrnnError
+from qrnn.tasks.classification import ClassificationTask
 
 N_PIXELS, SIDE = 784, 28
 

@@ -24,12 +24,12 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from qrnn.io import atomic
-from qrnn.io.checkpoint import CHECKPOINT_FORMAT, read_checkpoint
 from qrnn.config import RunConfig, differences
 from qrnn.errors import CheckpointMismatchError, NonFiniteLossError, QrnnError
-from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
+from qrnn.io import atomic
+from qrnn.io.checkpoint import CHECKPOINT_FORMAT, read_checkpoint
 from qrnn.io.provenance import config_hash, git_revision, library_versions
+from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
 from qrnn.tasks.registry import DATA_TASKS, build_task
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
@@ -77,7 +77,8 @@ def _logger(out_dir: Path) -> logging.Logger:
     return logger
 
 
-def _optimizers(model, run: RunConfig) -> list[torch.optim.Optimizer]:
+def build_optimizers(model, run: RunConfig) -> list[torch.optim.Optimizer]:
+    """The run's optimizer over the model's parameters; scoRNN's skew-symmetric A gets its own."""
     orthogonal, other = orthogonal_and_other_parameters(model)
     optimizers = [OPTIMIZERS[run.training.optimizer](other, lr=run.training.learning_rate)]
     if orthogonal:  # scoRNN: A gets its own optimizer and (lower) learning rate
@@ -154,7 +155,7 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
 
     torch.manual_seed(run.seed)  # model initialisation and dropout
     model = build_task_model(run.model, run.model_settings, task).to(torch_device)
-    optimizers = _optimizers(model, run)
+    optimizers = build_optimizers(model, run)
     data_generator = torch.Generator().manual_seed(run.seed)  # on the CPU: same batches on every device
     held_out = task.held_out(run.training.batch_size, run.training.eval_batches, run.training.eval_seed)
     if checkpoint is not None:

@@ -7,8 +7,8 @@ import torch
 
 from qrnn.analysis.gradient_norms import gradient_norms, stepwise_features
 from qrnn.config import validate
-from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model
+from qrnn.study.resolve import run_config
 from qrnn.tasks.registry import build_task
 from tests.analysis.recurrence_spy import observed_steps
 

@@ -10,10 +10,10 @@ import torch
 
 from qrnn.analysis.hidden_state import entanglement_entropy, hidden_state_rows, recorded_states, write_hidden_state_dynamics
 from qrnn.config import validate
-from qrnn.study.resolve import run_config
 from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.study.resolve import run_config
 from qrnn.training.loop import train
 from tests.analysis.recurrence_spy import observed_steps
 

@@ -2,9 +2,9 @@
 
 import copy
 
-from qrnn.study.targets import attention_models, noise_table_tasks
 from qrnn.config import validate
 from qrnn.noise.settings import noise_tasks
+from qrnn.study.targets import attention_models, noise_table_tasks
 
 
 def study(**changes):

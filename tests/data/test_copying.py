@@ -11,10 +11,10 @@ import pytest
 import torch
 
 from qrnn.config import CopyingConfig, validate
-from qrnn.data.prepare import prepare_test_set
 from qrnn.data.copying import read_test_set, write_test_set
-from qrnn.errors import QrnnError
 from qrnn.data.copying_memory import copying_batch
+from qrnn.data.prepare import prepare_test_set
+from qrnn.errors import QrnnError
 
 SETTINGS = CopyingConfig(blank_length=4, n_symbols=5, copy_length=3)
 

@@ -12,13 +12,12 @@ import torch
 from torch.nn import functional
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run, write_evaluation
-from qrnn.models.factory import build_model
 from qrnn.io.provenance import config_hash
+from qrnn.models.factory import build_model
+from qrnn.study.resolve import run_config
 from qrnn.tasks.copying_task import CopyingTask
 from qrnn.training.loop import train
 

@@ -11,20 +11,19 @@ import torch
 from qiskit_aer.primitives import SamplerV2
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
-from qrnn.noise import hardware
-from qrnn.noise.hardware import evaluate_hardware, load_backend
-from qrnn.noise.resources import write_resource_table
-from qrnn.noise.noisy_core import NoiseCondition, noisy_model
 from qrnn.evaluate.finished_run import load_finished_run
+from qrnn.noise import hardware
 from qrnn.noise.circuits import midcircuit_circuit
+from qrnn.noise.hardware import evaluate_hardware, load_backend
+from qrnn.noise.noisy_core import NoiseCondition, noisy_model
+from qrnn.noise.resources import write_resource_table
 from qrnn.noise.settings import hardware_settings
 from qrnn.noise.trajectories import NoisyStep, measure_qubit
 from qrnn.quantum.qiskit_export import flat_step_values
 from qrnn.quantum.statevector import zero_state
+from qrnn.study.resolve import run_config
 from qrnn.training.loop import train
 
 DOCUMENT = validate(
@@ -114,8 +113,8 @@ def test_backends_are_named_clearly(monkeypatch):
 
 
 def test_cli_writes_the_hardware_readout_error_figure(tmp_path):
-    from qrnn.io import atomic
     from qrnn.cli.main import main
+    from qrnn.io import atomic
 
     rows = [{"protocol": p, "step": t, "readout_error": 0.1 * t + (p == "midcircuit")} for p in ("repreparation", "midcircuit") for t in range(4)]
     atomic.write_csv(tmp_path / "0_steps.csv", rows, ["protocol", "step", "readout_error"])

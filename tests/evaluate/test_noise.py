@@ -9,13 +9,12 @@ import json
 import pytest
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.data.prepare import prepare_test_set
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import evaluate_run
-from qrnn.noise.sweeps import evaluate_noise, sweep_conditions, write_noise_evaluation
 from qrnn.noise.settings import noise_settings
+from qrnn.noise.sweeps import evaluate_noise, sweep_conditions, write_noise_evaluation
+from qrnn.study.resolve import run_config
 from qrnn.training.loop import train
 
 DOCUMENT = validate(

@@ -10,17 +10,16 @@ import pytest
 import torch
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import ConfigError
-from qrnn.evaluate.finished_run import load_finished_run
-from qrnn.noise.hardware import evaluate_hardware
-from qrnn.noise.resources import resource_table, sequence_lengths
-from qrnn.noise.sweeps import evaluate_noise
-from qrnn.noise.noisy_core import NoiseCondition, NoisyQuantumRNN
 from qrnn.evaluate.capped import capped_task, one_encoder_run_per_sentence
+from qrnn.evaluate.finished_run import load_finished_run
 from qrnn.models.qrnn import QuantumRNN
+from qrnn.noise.hardware import evaluate_hardware
+from qrnn.noise.noisy_core import NoiseCondition, NoisyQuantumRNN
+from qrnn.noise.resources import resource_table, sequence_lengths
 from qrnn.noise.settings import evaluated_runs, hardware_settings, noise_and_hardware_jobs, noise_settings, noise_tasks
+from qrnn.noise.sweeps import evaluate_noise
+from qrnn.study.resolve import run_config
 from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS
 

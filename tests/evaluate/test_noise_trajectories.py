@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy.stats import chi2
 from qiskit import QuantumCircuit
+from qiskit.quantum_info import DensityMatrix
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import amplitude_damping_error, depolarizing_error, phase_damping_error
-from qiskit.quantum_info import DensityMatrix
+from scipy.stats import chi2
 
 from qrnn.noise.noisy_core import NoiseCondition, sample_shots
 from qrnn.noise.trajectories import NoisyStep, measure_qubit

@@ -7,13 +7,12 @@ import pytest
 import torch
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.models.bottleneck import ClassicalBottleneck
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.models.qrnn import QuantumRNN
+from qrnn.study.resolve import run_config
 from qrnn.tasks.registry import build_task
-from qrnn.training.loop import _optimizers
+from qrnn.training.loop import build_optimizers
 
 SMALL = {
     "training": {"steps": 3, "batch_size": 4, "eval_every": 3, "eval_batches": 1, "learning_rate": 0.05},
@@ -59,10 +58,10 @@ def test_frozen_angles_are_a_buffer_outside_the_optimizer_and_stay_put_while_tra
     model, run, task = model_and_run("frozen_variational")
     frozen = model.core.frozen_angles
     before = frozen.clone()
-    optimized = {id(p) for optimizer in _optimizers(model, run) for group in optimizer.param_groups for p in group["params"]}
+    optimized = {id(p) for optimizer in build_optimizers(model, run) for group in optimizer.param_groups for p in group["params"]}
     assert id(frozen) not in optimized and not frozen.requires_grad
     assert parameter_counts(model)["quantum"] == 0
-    optimizers = _optimizers(model, run)
+    optimizers = build_optimizers(model, run)
     generator = torch.Generator().manual_seed(0)
     weights_before = [p.detach().clone() for p in model.parameters()]
     for _ in range(3):
@@ -79,7 +78,7 @@ def test_frozen_angles_are_a_buffer_outside_the_optimizer_and_stay_put_while_tra
 
 def test_static_angles_are_trainable_quantum_parameters():
     model, run, _ = model_and_run("static_variational")
-    optimized = {id(p) for optimizer in _optimizers(model, run) for group in optimizer.param_groups for p in group["params"]}
+    optimized = {id(p) for optimizer in build_optimizers(model, run) for group in optimizer.param_groups for p in group["params"]}
     assert id(model.core.static_angles) in optimized
     assert parameter_counts(model)["quantum"] == 2 * 3 * 3  # L x n x rotations
 

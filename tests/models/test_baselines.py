@@ -11,7 +11,7 @@ from qrnn.config import model_config, validate
 from qrnn.models.factory import build_model, matched_baseline_settings, parameter_counts
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
 from qrnn.models.scornn import ScoRNN, modrelu
-from qrnn.training.loop import _optimizers
+from qrnn.training.loop import build_optimizers
 
 DEFAULTS = validate({})["models"]
 
@@ -53,7 +53,7 @@ def test_scornn_stays_orthogonal_over_200_training_steps_with_its_own_optimizer(
     config = settings("scornn", hidden_size=32, embedding_dim=8, n_negative=8, orthogonal_learning_rate=1e-2)
     model = build_model("scornn", config, vocab_size=10, n_outputs=10, per_step=True)
     run = type("Run", (), {"training": type("T", (), {"optimizer": "adam", "learning_rate": 1e-2})(), "model_settings": config})()
-    optimizers = _optimizers(model, run)
+    optimizers = build_optimizers(model, run)
     assert isinstance(optimizers[1], torch.optim.RMSprop) and optimizers[1].param_groups[0]["lr"] == 1e-2
     assert optimizers[1].param_groups[0]["params"] == [model.core.skew_upper]
     assert all(p is not model.core.skew_upper for p in optimizers[0].param_groups[0]["params"])

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from qrnn.quantum.circuit import EngineStep, StepCircuit
+from qrnn.quantum.circuit import EngineStep
 from qrnn.quantum.readout import pauli_expectations
 from qrnn.quantum.statevector import zero_state
 from qrnn.quantum.torchquantum_backend import TorchQuantumStep, torchquantum_expectations

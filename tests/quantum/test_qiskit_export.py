@@ -9,11 +9,10 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import Statevector
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
-from qrnn.noise.noisy_core import NoiseCondition, noisy_model
 from qrnn.models.factory import build_model
+from qrnn.noise.noisy_core import NoiseCondition, noisy_model
 from qrnn.quantum.qiskit_export import append_step, flat_step_values, parametrised_steps, pauli_observables, sequence_circuit, step_angles
+from qrnn.study.resolve import run_config
 from qrnn.tasks.copying_task import CopyingTask
 
 SWITCHES = [

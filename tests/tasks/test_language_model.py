@@ -8,10 +8,9 @@ import pytest
 import torch
 
 from qrnn.config import validate
-
 from qrnn.study.resolve import run_config
-from qrnn.tasks.registry import build_task
 from qrnn.tasks.language_model import LanguageModelTask, parallel_streams
+from qrnn.tasks.registry import build_task
 from qrnn.training.loop import train
 from tests.tasks.synthetic_data import write_language_model
 

@@ -10,12 +10,11 @@ import pytest
 import torch
 
 from qrnn.config import validate
-
-from qrnn.study.resolve import run_config
 from qrnn.errors import QrnnError
 from qrnn.evaluate.clean import write_evaluation
-from qrnn.tasks.registry import build_task
+from qrnn.study.resolve import run_config
 from qrnn.tasks.mnist import pixel_sequences
+from qrnn.tasks.registry import build_task
 from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS
 

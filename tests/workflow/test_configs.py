@@ -9,9 +9,8 @@ import pytest
 import yaml
 
 from qrnn.config import deep_merge, load_config
-
-from qrnn.study.resolve import run_config
 from qrnn.models.factory import build_model, parameter_counts
+from qrnn.study.resolve import run_config
 from qrnn.study.runs import study_runs
 from qrnn.tasks.registry import build_task
 
