@@ -303,19 +303,23 @@ def _check_variant_overrides(document: dict[str, Any], variant: str, settings: d
     """A study variant's overrides must name models it applies to, and the models section
     with them merged in must still satisfy the schema; the error names the key inside the
     overrides (study.variants.<variant>.overrides.<model>.<key>)."""
-    where = ("study", "variants", variant, "overrides")
-    for model in settings["overrides"]:
-        if model not in settings["applies_to"]:
-            raise ConfigError(
-                f"{'.'.join(where)}.{model}: overrides a model the variant does not apply to "
-                f"(applies_to: {', '.join(settings['applies_to'])})"
-            )
+    check_overrides_apply(variant, settings)
     if not settings["overrides"]:
         return
     merged = {**document, "models": deep_merge(document["models"], settings["overrides"])}
     error = _first_error(merged)
     if error is not None:
-        raise ConfigError(_describe(error, path_prefix=where))
+        raise ConfigError(_describe(error, path_prefix=("study", "variants", variant, "overrides")))
+
+
+def check_overrides_apply(variant: str, settings: dict[str, Any]) -> None:
+    """ConfigError if a variant's ``overrides`` name a model outside its ``applies_to``."""
+    for model in settings["overrides"]:
+        if model not in settings["applies_to"]:
+            raise ConfigError(
+                f"study.variants.{variant}.overrides.{model}: overrides a model the variant does not apply to "
+                f"(applies_to: {', '.join(settings['applies_to'])})"
+            )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

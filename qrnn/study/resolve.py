@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from qrnn.config import MODELS, RunConfig, TrainingConfig, build_settings, deep_merge, model_config, task_config
+from qrnn.config import MODELS, RunConfig, TrainingConfig, build_settings, check_overrides_apply, deep_merge, model_config, task_config
 from qrnn.errors import ConfigError
 from qrnn.study.variants import variant_settings, variant_training
 
@@ -20,12 +20,7 @@ def variant_models(document: dict[str, Any], variant: str, task: str | None = No
     (checked against the schema when the document was validated), an ablation preset's or a
     scaling point's (qrnn.study.variants). Scaling points matched in parameter count need ``task``."""
     settings = variant_settings(document, variant, task)
-    for model in settings["overrides"]:
-        if model not in settings["applies_to"]:
-            raise ConfigError(
-                f"study.variants.{variant}.overrides.{model}: overrides a model the variant does not apply to "
-                f"(applies_to: {', '.join(settings['applies_to'])})"
-            )
+    check_overrides_apply(variant, settings)
     return deep_merge(document["models"], settings["overrides"])
 
 
