@@ -48,11 +48,17 @@ from scipy import stats as scipy_stats  # noqa: E402
 from statsmodels.stats.multitest import multipletests  # noqa: E402
 
 from qrnn.tables.statistics import (  # noqa: E402
+    BOOTSTRAP_BCA,
+    BOOTSTRAP_MIN_SEEDS,
     BOOTSTRAP_RESAMPLES,
+    STUDENT_T,
+    bootstrap_interval,
     cliffs_delta,
     compare_groups,
     hedges_g,
     holm,
+    interval_method,
+    interval_note,
     seeds_for_power,
     summarise,
 )
@@ -98,14 +104,59 @@ def test_paired_tests_match_scipy():
         compare_groups(A, B[:3], paired=True)
 
 
-def test_bootstrap_interval_is_scipys_and_seeded():
-    expected = scipy_stats.bootstrap((np.array(A),), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=np.random.default_rng(5))
-    summary = summarise(A, seed=5)
+TWELVE_A = [0.41, 0.38, 0.45, 0.40, 0.43, 0.39, 0.47, 0.42, 0.36, 0.44, 0.40, 0.41]
+TWELVE_B = [0.52, 0.47, 0.55, 0.50, 0.49, 0.53, 0.51, 0.48, 0.56, 0.50, 0.54, 0.46]
+
+
+def test_the_interval_method_follows_the_seed_count():
+    assert [interval_method(n) for n in (2, 3, BOOTSTRAP_MIN_SEEDS - 1)] == [STUDENT_T] * 3
+    assert interval_method(BOOTSTRAP_MIN_SEEDS) == interval_method(12) == BOOTSTRAP_BCA
+    assert interval_method(12, 3) == STUDENT_T  # a difference takes the smaller group's count
+
+
+def test_at_three_seeds_the_interval_is_students_t_and_reaches_past_the_seeds():
+    values = [0.30, 0.32, 0.31]
+    summary = summarise(values, seed=5)
+    expected = scipy_stats.t.interval(0.95, df=2, loc=np.mean(values), scale=scipy_stats.sem(values))
+    assert summary["interval_method"] == STUDENT_T
+    assert (summary["ci_low"], summary["ci_high"]) == pytest.approx(expected)
+    assert summary["ci_low"] < min(values) - 0.01 and summary["ci_high"] > max(values) + 0.01  # not the min and max
+    bootstrap = bootstrap_interval((np.array(values),), np.mean, seed=5)  # what the tables used to print
+    assert bootstrap[0] >= min(values) and bootstrap[1] <= max(values)
+
+
+def test_at_three_seeds_the_difference_interval_is_welchs_or_the_paired_t():
+    a, b = [0.60, 0.62, 0.61], [0.30, 0.35, 0.29]
+    result = compare_groups(a, b)
+    welch = scipy_stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert result["interval_method"] == STUDENT_T
+    assert (result["ci_low_difference"], result["ci_high_difference"]) == pytest.approx((welch.low, welch.high))
+    paired = compare_groups(a, b, paired=True)
+    expected = scipy_stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert (paired["ci_low_difference"], paired["ci_high_difference"]) == pytest.approx((expected.low, expected.high))
+
+
+def test_from_ten_seeds_the_interval_is_scipys_bootstrap_and_seeded():
+    expected = scipy_stats.bootstrap((np.array(TWELVE_A),), np.mean, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=np.random.default_rng(5))
+    summary = summarise(TWELVE_A, seed=5)
+    assert summary["interval_method"] == BOOTSTRAP_BCA
     assert summary["ci_low"] == pytest.approx(expected.confidence_interval.low)
     assert summary["ci_high"] == pytest.approx(expected.confidence_interval.high)
-    assert summarise(A, seed=5) == summary
-    result = compare_groups(A, B, seed=3)
+    assert summarise(TWELVE_A, seed=5) == summary
+    result = compare_groups(TWELVE_A, TWELVE_B, seed=3)
+    assert result["interval_method"] == BOOTSTRAP_BCA
+    difference = scipy_stats.bootstrap(
+        (np.array(TWELVE_A), np.array(TWELVE_B)), lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis),
+        n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=np.random.default_rng(5),
+    ).confidence_interval
     assert result["ci_low_difference"] < result["difference"] < result["ci_high_difference"] < 0
+    assert result["ci_low_difference"] == pytest.approx(difference.low, abs=0.005) and result["ci_high_difference"] == pytest.approx(difference.high, abs=0.005)
+
+
+def test_the_interval_note_names_the_method_of_every_row():
+    assert "Student-t (scipy.stats.t) in every row (fewer than 10 seeds)" in interval_note({"qrnn": STUDENT_T, "lstm": STUDENT_T})
+    mixed = interval_note({"qrnn": BOOTSTRAP_BCA, "lstm": STUDENT_T}, differences=True)
+    assert "bootstrap (BCa" in mixed and "for qrnn" in mixed and "Student-t (scipy.stats.t) for lstm" in mixed and "Welch" in mixed
 
 
 def test_holm_matches_statsmodels_and_a_hand_example():

@@ -27,7 +27,8 @@ LOSSES = {  # (model, variant) -> test loss per seed 0, 1, 2
 PARAMETERS = {"qrnn": 100, "rnn": 102, "lstm": 99, "scornn": 150}
 
 
-def make_run(root: Path, model: str, variant: str, seed: int, loss: float, task: str = "copying") -> Path:
+def make_run(root: Path, model: str, variant: str, seed: int, loss: float, task: str = "copying", stop_reason: str | None = "plateau") -> Path:
+    """A finished run; ``stop_reason`` None leaves it out of metrics.json (a run from before stopping rules)."""
     folder = root / task / model / variant / str(seed)
     folder.mkdir(parents=True)
     quantum = 6 if variant == "encoding_only" else 0
@@ -38,7 +39,8 @@ def make_run(root: Path, model: str, variant: str, seed: int, loss: float, task:
         "trainable_parameters": {"total": PARAMETERS[model] - quantum, "classical": PARAMETERS[model] - 2 * quantum, "quantum": quantum},
     }
     (folder / "evaluation.json").write_text(json.dumps(evaluation))
-    (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 1.0, "git_revision": "abc123"}))
+    metrics = {"wall_time_s": 1.0, "git_revision": "abc123"} | ({"stop_reason": stop_reason} if stop_reason else {})
+    (folder / "metrics.json").write_text(json.dumps(metrics))
     (folder / "history.csv").write_text(f"step,train_loss,eval_loss,eval_copy_accuracy,wall_time_s\n10,1.0,{loss},{1 - loss},1.0\n")
     return folder
 
@@ -84,7 +86,16 @@ def test_main_table_compares_every_baseline_with_the_quantum_rnn(tables):
     for ext in ("md", "tex", "provenance.json"):
         assert (tables / f"copying_main.{ext}").stat().st_size > 0
     assert r"\begin{tabular}" in (tables / "copying_main.tex").read_text()
-    assert "| vanilla RNN | 3 | 102 |" in (tables / "copying_main.md").read_text()
+    markdown = (tables / "copying_main.md").read_text()
+    assert "| vanilla RNN | 3 | 3 of 3 | 102 |" in markdown and "| beats |" in markdown
+    assert markdown.splitlines()[2].startswith("95% CI of the mean over seeds: Student-t (scipy.stats.t) in every row (fewer than 10 seeds)")
+    assert "bootstrap" not in markdown
+    assert {row["interval_method"] for row in rows} == {"student_t"} and rnn["difference_interval_method"] == "student_t"
+    welch_interval = welch.confidence_interval(0.95)
+    assert (float(rnn["difference_ci95_low"]), float(rnn["difference_ci95_high"])) != pytest.approx((welch_interval.low, welch_interval.high))  # paired seeds
+    paired = scipy_stats.ttest_rel(LOSSES[("rnn", "default")], LOSSES[("qrnn", "default")]).confidence_interval(0.95)
+    assert (float(rnn["difference_ci95_low"]), float(rnn["difference_ci95_high"])) == pytest.approx((paired.low, paired.high))
+    assert [(row["n_converged"], row["reference_n_converged"], row["outcome"]) for row in rows[1:3]] == [("3", "3", "beats"), ("3", "3", "does not significantly differ from")]
 
 
 def test_the_verdict_says_what_is_significant_and_what_is_not(tables):
@@ -128,6 +139,57 @@ def test_ablation_table_compares_variants_with_the_full_model(tables):
     assert float(ablated["p_welch_holm"]) == pytest.approx(welch)  # a family of one
     assert math.isnan(float(rows[0]["p_welch"]))
     assert set(audit_number(tables / "ablations.csv", "copying/encoding_only", "difference")["runs"]) == {"copying/encoding_only", "copying/default"}
+
+
+def converged_runs(root: Path, stop_reasons: dict[tuple[str, int], str | None]) -> list[Path]:
+    """The study of LOSSES, qrnn and lstm only, each run stopped on a plateau unless ``stop_reasons`` says otherwise."""
+    return [
+        make_run(root, model, variant, seed, loss, stop_reason=stop_reasons.get((f"{model}/{variant}", seed), "plateau"))
+        for (model, variant), losses in LOSSES.items() if model in ("qrnn", "lstm")
+        for seed, loss in enumerate(losses)
+    ]
+
+
+@pytest.mark.parametrize(
+    "stop_reasons,detail",
+    [
+        ({("lstm/default", 1): "max_steps"}, "1 of 6 runs stopped before a plateau: by stop reason max_steps 1"),
+        ({("qrnn/default", 0): None, ("qrnn/default", 2): "non_finite"}, "2 of 6 runs stopped before a plateau: by stop reason non_finite 1, not recorded 1"),
+    ],
+)
+def test_a_comparison_with_an_unconverged_run_is_inconclusive(tmp_path, stop_reasons, detail):
+    runs = converged_runs(tmp_path, stop_reasons)
+    write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
+    lstm = read_csv(tmp_path / "copying_main.csv")[1]
+    assert lstm["outcome"] == f"inconclusive: not converged ({detail})"
+    assert float(lstm["p_welch"]) > 0  # the test is still printed
+    text = (tmp_path / "verdict.md").read_text()
+    assert f"the quantum RNN is inconclusive against the LSTM: not converged ({detail})" in text
+    assert "does not significantly differ" not in text and "beats" not in text.split("**In short:**")[1]
+    assert f"inconclusive: not converged ({detail})" in (tmp_path / "copying_main.md").read_text()
+
+
+def test_ablation_outcomes_follow_the_convergence_rule(tmp_path):
+    converged = converged_runs(tmp_path / "all", {})
+    write_ablation_table([run for run in converged if "/qrnn/" in str(run)], tmp_path / "all_ablations")
+    rows = read_csv(tmp_path / "all_ablations.csv")
+    assert [(row["n_converged"], row["outcome"]) for row in rows] == [("3", ""), ("3", "worse than the reference")]  # 0.52 vs 0.31, p < 0.05
+    assert rows[1]["reference_n_converged"] == "3"
+    for name, reasons, detail in [
+        ("max_steps", {("qrnn/encoding_only", 2): "max_steps"}, "1 of 6 runs stopped before a plateau: by stop reason max_steps 1"),
+        ("missing", {("qrnn/default", 1): None}, "1 of 6 runs stopped before a plateau: by stop reason not recorded 1"),
+    ]:
+        runs = converged_runs(tmp_path / name, reasons)
+        write_ablation_table([run for run in runs if "/qrnn/" in str(run)], tmp_path / f"{name}_ablations")
+        ablated = read_csv(tmp_path / f"{name}_ablations.csv")[1]
+        assert ablated["outcome"] == f"inconclusive: not converged ({detail})"
+        assert f"inconclusive: not converged ({detail})" in (tmp_path / f"{name}_ablations.md").read_text()
+
+
+def test_an_unknown_stop_reason_is_refused_naming_the_file(tmp_path):
+    run = make_run(tmp_path, "qrnn", "default", 0, 0.3, stop_reason="tired")
+    with pytest.raises(QrnnError, match=r"metrics.json: stop_reason is 'tired', not one of plateau, max_steps, non_finite"):
+        write_main_table("copying", [run], tmp_path / "copying_main", tmp_path / "verdict.md")
 
 
 def test_ablation_table_needs_two_variants(runs, tmp_path):

@@ -17,8 +17,9 @@ from qrnn.errors import QrnnError
 from qrnn.io import atomic
 from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import REQUIRED_KEYS, read_history, read_result_json
+from qrnn.tables.convergence import converged, stop_reason
 from qrnn.tables.formats import QUANTUM
-from qrnn.tables.statistics import mean_and_confidence_interval
+from qrnn.tables.statistics import interval_method, interval_note, summarise
 
 CONFIDENCE = 0.95
 STATISTICS = ("mean", "std", "ci_low", "ci_high")
@@ -37,6 +38,11 @@ class RunResult:
     def group(self) -> tuple[str, str]:
         return self.evaluation["model"], self.evaluation["variant"]
 
+    @property
+    def stop_reason(self) -> str:
+        """Why training stopped (qrnn.tables.convergence): "plateau" only for a converged run."""
+        return stop_reason(self.metrics, self.folder / "metrics.json")
+
 
 def read_run(folder: str | Path, task: str) -> RunResult:
     folder = Path(folder)
@@ -49,7 +55,9 @@ def read_run(folder: str | Path, task: str) -> RunResult:
                 f"{folder / 'evaluation.json'}: test metric {name!r} is {value!r}; a table cannot average it "
                 f"(a diverged or broken run: retrain or leave it out)"
             )
-    return RunResult(folder, evaluation, read_result_json(folder / "metrics.json", TRAINING_METRICS_READ), read_history(folder / "history.csv"))
+    result = RunResult(folder, evaluation, read_result_json(folder / "metrics.json", TRAINING_METRICS_READ), read_history(folder / "history.csv"))
+    result.stop_reason  # refuses an unknown stop reason now, naming the file, not when a table is half built
+    return result
 
 
 def refuse_mixed_engine_paths(paths: dict[Path, str | None]) -> None:
@@ -116,19 +124,23 @@ def _metric_order(result: RunResult) -> list[str]:
     return sorted(result.evaluation["metrics"], key=lambda metric: in_history.index(metric) if metric in in_history else len(in_history))
 
 
-def summary(results: list[RunResult]) -> dict[str, dict[str, Any]]:
-    """{"model/variant": {"n_seeds", "trainable_parameters", "test_<metric>_<unit>": {mean, std, ci_low, ci_high}, ...}}"""
+def summary(results: list[RunResult], seed: int = 0) -> dict[str, dict[str, Any]]:
+    """{"model/variant": {"n_seeds", "trainable_parameters", "test_<metric>_<unit>": {mean, std, ci_low, ci_high}, ...,
+    "n_converged", "interval_method"}}; the interval is Student-t or bootstrap by the seed count
+    (qrnn.tables.statistics.interval_method), ``seed`` seeds the bootstrap."""
     units = _units(results)
     table = {}
     for (model, variant), group in _groups(results).items():
         entry: dict[str, Any] = {"model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameter_count(group)}
         for metric in _metric_order(group[0]):
             values = [result.evaluation["metrics"][metric] for result in group]
-            statistics = mean_and_confidence_interval(values, CONFIDENCE)
+            statistics = summarise(values, CONFIDENCE, seed)
             entry[f"test_{metric}_{units[metric]}"] = {name: statistics[name] for name in STATISTICS}
         for name, value in group[0].evaluation["reference"].items():
             entry[f"{name}_{units[name]}"] = value
         entry["train_wall_time_s_mean"] = sum(result.metrics["wall_time_s"] for result in group) / len(group)
+        entry["n_converged"] = converged(result.stop_reason for result in group)
+        entry["interval_method"] = interval_method(len(group))
         table[f"{model}/{variant}"] = entry
     return table
 
@@ -156,14 +168,15 @@ def markdown(task: str, table: dict[str, dict[str, Any]], units: dict[str, str])
     first = next(iter(table.values()))
     metrics = [key for key, value in first.items() if isinstance(value, dict)]
     references = [name for name in units if f"{name}_{units[name]}" in first]
-    header = ["model", "variant", "seeds", "trainable parameters"]
+    header = ["model", "variant", "seeds", "converged", "trainable parameters"]
     for key in metrics:
         label = key.removeprefix("test_").rsplit("_", 1)[0].replace("_", " ")
         unit = key.rsplit("_", 1)[1]
         header += [f"test {label} ({unit}), mean ± std", f"{CONFIDENCE:.0%} CI of the mean"]
-    lines = [f"# {task}: test-set results", "", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|"]
+    methods = {key: entry["interval_method"] for key, entry in table.items()}
+    lines = [f"# {task}: test-set results", "", interval_note(methods, CONFIDENCE), "", "| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(header) - 2)) + "|"]
     for entry in table.values():
-        cells = [entry["model"], entry["variant"], str(entry["n_seeds"]), f"{entry['trainable_parameters']:,}"]
+        cells = [entry["model"], entry["variant"], str(entry["n_seeds"]), str(entry["n_converged"]), f"{entry['trainable_parameters']:,}"]
         for key in metrics:
             statistics = entry[key]
             cells += [f"{_number(statistics['mean'])} ± {_number(statistics['std'])}", f"[{_number(statistics['ci_low'])}, {_number(statistics['ci_high'])}]"]
@@ -171,7 +184,7 @@ def markdown(task: str, table: dict[str, dict[str, Any]], units: dict[str, str])
     lines.append("")
     for name in references:
         lines.append(f"Reference: {name.replace('_', ' ')} = {first[f'{name}_{units[name]}']:.4f} {units[name]} (the best score of a model that remembers nothing).")
-    lines.append(f"CI: two-sided {CONFIDENCE:.0%} Student-t interval of the mean over seeds (scipy.stats.t); std with ddof=1.")
+    lines.append("Std with ddof=1. Converged: runs whose training stopped on a validation plateau (metrics.json stop_reason \"plateau\").")
     if any(entry["n_seeds"] == 1 for entry in table.values()):
         lines.append("NaN: with a single seed the standard deviation and the confidence interval are undefined.")
     return "\n".join(lines) + "\n"

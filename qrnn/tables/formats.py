@@ -30,6 +30,11 @@ def interval(row: dict[str, Any], prefix: str = "") -> str:
     return "–" if math.isnan(low) else f"[{number(low)}, {number(high)}]"
 
 
+def converged(row: dict[str, Any]) -> str:
+    """Runs of the row's group that stopped on a validation plateau, of all its runs."""
+    return f"{row['n_converged']} of {row['n_seeds']}"
+
+
 def seeds(value: float) -> str:
     if math.isnan(value):
         return "–"
@@ -41,6 +46,7 @@ def _main_columns(rows: list[dict[str, Any]]) -> list[Column]:
     return [
         ("model", lambda r: MODEL_NAMES.get(r["model"], r["model"]) + ("" if r["variant"] in ("default", "full") else f" ({r['variant']})")),
         ("seeds", lambda r: str(r["n_seeds"])),
+        ("converged", converged),
         ("trainable parameters", lambda r: f"{r['trainable_parameters']:,}"),
         (f"{metric} mean ± std", lambda r: f"{number(r['mean'])} ± {number(r['std'])}"),
         ("95% CI", interval),
@@ -49,6 +55,7 @@ def _main_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("p (Holm)", lambda r: p_value(r["p_welch_holm"])),
         ("Hedges' g", lambda r: number(r["hedges_g"], 2)),
         ("seeds for 80% power", lambda r: seeds(r["seeds_for_80_power"])),
+        ("quantum RNN vs this model", lambda r: r["outcome"] or "–"),
     ]
 
 
@@ -57,6 +64,7 @@ def _ablation_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("task", lambda r: r["task"]),
         ("variant", lambda r: r["variant"] + (" (reference)" if r["is_reference"] else "")),
         ("seeds", lambda r: str(r["n_seeds"])),
+        ("converged", converged),
         ("classical / quantum parameters", lambda r: f"{r['trainable_parameters_classical']:,} / {r['trainable_parameters_quantum']:,}"),
         ("metric", lambda r: f"{r['metric']} ({r['better']} is better)"),
         ("mean ± std", lambda r: f"{number(r['mean'])} ± {number(r['std'])}"),
@@ -64,6 +72,7 @@ def _ablation_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("Δ vs full", lambda r: number(r["difference"])),
         ("p (Holm)", lambda r: p_value(r["p_welch_holm"])),
         ("Hedges' g", lambda r: number(r["hedges_g"], 2)),
+        ("outcome", lambda r: r["outcome"] or "–"),
     ]
 
 
@@ -129,7 +138,8 @@ def _markdown_cell(text: str) -> str:
 
 def markdown(table) -> str:
     spec = table_columns(table)
-    lines = [f"# {table.title}", "", "| " + " | ".join(_markdown_cell(header) for header, _ in spec) + " |", "|" + "|".join("---" for _ in spec) + "|"]
+    header = getattr(table, "header", "")  # the sentence on the intervals, where the table has one
+    lines = [f"# {table.title}", "", *([header, ""] if header else []), "| " + " | ".join(_markdown_cell(header) for header, _ in spec) + " |", "|" + "|".join("---" for _ in spec) + "|"]
     lines += ["| " + " | ".join(_markdown_cell(cell(row)) for _, cell in spec) + " |" for row in table.rows]
     return "\n".join([*lines, "", *table.notes, "–: undefined (one seed, or no variance).", ""])
 
@@ -150,7 +160,7 @@ def latex(table) -> str:
     lines = [
         r"\begin{table}[t]",
         r"\centering",
-        r"\caption{" + _latex_text(table.title + ". " + " ".join(table.notes)) + "}",
+        r"\caption{" + _latex_text(" ".join(part for part in [table.title + ".", getattr(table, "header", ""), *table.notes] if part)) + "}",
         r"\begin{tabular}{l" + "r" * (len(spec) - 1) + "}",
         r"\toprule",
         " & ".join(_latex_text(header) for header, _ in spec) + r" \\",

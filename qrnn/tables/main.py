@@ -17,9 +17,10 @@ from qrnn.io import atomic
 from qrnn.io.provenance import cell_provenance, run_record
 from qrnn.io.result_files import read_result_json
 from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
+from qrnn.tables.convergence import convergence_columns, converged
 from qrnn.tables.formats import QUANTUM, latex, markdown
-from qrnn.tables.statistics import ALPHA, compare_groups, holm, seeds_for_power, summarise
-from qrnn.tables.verdict import verdict
+from qrnn.tables.statistics import ALPHA, compare_groups, holm, interval_note, seeds_for_power, summarise
+from qrnn.tables.verdict import QUANTUM_VIEW, VARIANT_VIEW, OutcomeWords, outcome, verdict
 from qrnn.tasks.registry import TASK_CLASSES
 
 MAIN_VARIANTS = ("default", "full")  # the variant that stands for a model in the main table, by preference
@@ -72,8 +73,8 @@ def _parameters(group: list[RunResult], kind: str = "total") -> int:
 
 
 COMPARISON_COLUMNS = (
-    "difference", "difference_ci95_low", "difference_ci95_high", "p_welch", "p_welch_holm", "p_mann_whitney",
-    "p_paired_t", "p_wilcoxon", "hedges_g", "cliffs_delta", "seeds_for_80_power",
+    "difference", "difference_ci95_low", "difference_ci95_high", "difference_interval_method", "p_welch", "p_welch_holm", "p_mann_whitney",
+    "p_paired_t", "p_wilcoxon", "hedges_g", "cliffs_delta", "seeds_for_80_power", "reference_n_converged", "not_converged", "outcome",
 )
 
 
@@ -89,6 +90,7 @@ def _comparison_columns(group: list[RunResult], reference: list[RunResult], metr
         "difference": result["difference"],
         "difference_ci95_low": result["ci_low_difference"],
         "difference_ci95_high": result["ci_high_difference"],
+        "difference_interval_method": result["interval_method"],
         "p_welch": result["p_welch"],
         "p_welch_holm": math.nan,  # filled in once the whole family is known
         "p_mann_whitney": result["p_mann_whitney"],
@@ -97,18 +99,25 @@ def _comparison_columns(group: list[RunResult], reference: list[RunResult], metr
         "hedges_g": result["hedges_g"],
         "cliffs_delta": result["cliffs_delta"],
         "seeds_for_80_power": seeds_for_power(a, b, power=0.8, alpha=ALPHA / max(family_size, 1)),
+        **convergence_columns([r.stop_reason for r in group], [r.stop_reason for r in reference]),
+        "outcome": "",  # filled in once the whole family is corrected
     }
 
 
 def _summary_columns(group: list[RunResult], metric: str, seed: int) -> dict[str, Any]:
     summary = summarise(_values(group, metric), seed=seed)
-    return {"mean": summary["mean"], "std": summary["std"], "ci95_low": summary["ci_low"], "ci95_high": summary["ci_high"]}
+    return {
+        "mean": summary["mean"], "std": summary["std"], "ci95_low": summary["ci_low"], "ci95_high": summary["ci_high"],
+        "interval_method": summary["interval_method"], "n_converged": converged(r.stop_reason for r in group),
+    }
 
 
-def _correct_family(rows: list[dict[str, Any]]) -> None:
+def _correct_family(rows: list[dict[str, Any]], words: OutcomeWords) -> None:
+    """Holm-correct the Welch p of the compared rows, then give each its outcome."""
     compared = [row for row in rows if row.get("model") != QUANTUM and not row.get("is_reference")]
     for row, adjusted in zip(compared, holm([row["p_welch"] for row in compared], ALPHA)):
         row["p_welch_holm"] = adjusted
+        row["outcome"] = outcome(row, words)
 
 
 def _pick_variant(groups: dict[tuple[str, str], list[RunResult]], model: str, preferred: tuple[str, ...]) -> str | None:
@@ -122,8 +131,8 @@ def _pick_variant(groups: dict[tuple[str, str], list[RunResult]], model: str, pr
 class Table:
     """Rows (dicts with the same keys), the row labels audit-number knows, and the provenance of each cell."""
 
-    def __init__(self, name: str, title: str, rows: list[dict[str, Any]], labels: list[str], groups: dict[str, list[RunResult]], cell_groups: list[dict[str, list[str]]], notes: list[str]):
-        self.name, self.title, self.rows, self.labels, self.notes = name, title, rows, labels, notes
+    def __init__(self, name: str, title: str, rows: list[dict[str, Any]], labels: list[str], groups: dict[str, list[RunResult]], cell_groups: list[dict[str, list[str]]], notes: list[str], header: str = ""):
+        self.name, self.title, self.rows, self.labels, self.notes, self.header = name, title, rows, labels, notes, header
         self.provenance = cell_provenance(name, rows, labels, cell_groups, {key: [run_record(r) for r in group] for key, group in groups.items()})
 
 
@@ -146,26 +155,35 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
         row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "metric": metric, "better": direction}
         row.update(_summary_columns(group, metric, seed))
         row.update(dict.fromkeys(COMPARISON_COLUMNS, math.nan))  # stay NaN for the quantum RNN itself
+        row.update(difference_interval_method="", not_converged="", outcome="")
         if model != QUANTUM:
             row.update(_comparison_columns(group, reference, metric, seed, n_baselines))
             row["paired"] = _paired(group, reference)
         rows.append(row)
         labels.append(model)
         cell_groups.append({column: [key] if model == QUANTUM or column in _OWN_COLUMNS else [key, reference_key] for column in row})
-    _correct_family(rows)
+    _correct_family(rows, QUANTUM_VIEW)
     columns = _ordered_columns(rows)
     rows = [{column: row.get(column, math.nan) for column in columns} for row in rows]
+    header = interval_note({row["model"]: row["interval_method"] for row in rows}, differences=True)
     notes = [
-        f"Main metric: test {metric} ({direction} is better). Mean over seeds; std with ddof=1; 95% CI: bootstrap (BCa, scipy.stats.bootstrap), "
-        "which cannot reach beyond the observed values and so understates the uncertainty at a handful of seeds.",
+        f"Main metric: test {metric} ({direction} is better). Mean over seeds; std with ddof=1.",
+        CONVERGENCE_NOTE,
         f"Comparisons: baseline minus the quantum RNN ({QUANTUM}/{quantum_variant}); p: two-sided Welch t-test, "
         f"Holm-corrected over the {sum(1 for r in rows if r['model'] != QUANTUM)} baselines of this task; effect size: Hedges' g (baseline minus quantum); "
         "seeds for 80% power: per model, two-sided t-test at the observed Cohen's d and alpha 0.05 / (number of baselines).",
     ]
-    return Table(f"{task}_main", f"{task}: main results", rows, labels, used, cell_groups, notes)
+    return Table(f"{task}_main", f"{task}: main results", rows, labels, used, cell_groups, notes, header)
 
 
-_OWN_COLUMNS = {"task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_classical", "trainable_parameters_quantum", "metric", "better", "mean", "std", "ci95_low", "ci95_high"}
+_OWN_COLUMNS = {
+    "task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_classical", "trainable_parameters_quantum",
+    "metric", "better", "mean", "std", "ci95_low", "ci95_high", "interval_method", "n_converged",
+}
+CONVERGENCE_NOTE = (
+    "Converged: runs that stopped on a validation plateau (metrics.json stop_reason \"plateau\"; a run without one has not been shown to converge). "
+    "A comparison in which any run of either group did not is reported inconclusive: not converged, whatever its p-value."
+)
 
 
 def _ordered_columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -198,21 +216,24 @@ def ablation_table(results_by_task: dict[str, list[RunResult]], seed: int = 0) -
             row.update(_comparison_columns(group, reference, metric, seed, len(groups) - 1))
             row["is_reference"] = variant == reference_variant
             if row["is_reference"]:
-                row.update({column: math.nan for column in row if column.startswith(("difference", "p_", "hedges", "cliffs", "seeds_for"))})
+                row.update({column: math.nan for column in row if column.startswith(("difference", "p_", "hedges", "cliffs", "seeds_for", "reference_n"))})
+                row.update(difference_interval_method="", not_converged="", outcome="")
             task_rows.append(row)
             labels.append(key)
             cell_groups.append({column: [key] if row["is_reference"] or column in _OWN_COLUMNS else [key, reference_key] for column in row})
-        _correct_family(task_rows)
+        _correct_family(task_rows, VARIANT_VIEW)
         rows += task_rows
     if not rows:
         raise QrnnError("no task has more than one quantum-RNN variant: there is no ablation to tabulate")
     columns = _ordered_columns(rows)
     rows = [{column: row.get(column, math.nan) for column in columns} for row in rows]
+    header = interval_note({f"{row['task']}/{row['variant']}": row["interval_method"] for row in rows}, differences=True)
     notes = [
+        CONVERGENCE_NOTE,
         "Each quantum-RNN variant against the full model of its task (the row marked reference): difference of mean test metric (variant minus full), "
         "two-sided Welch t-test Holm-corrected over the variants of the task, Hedges' g. Parameters: trainable classical (controller, embedding, head) and quantum (circuit angles that are parameters).",
     ]
-    return Table("ablations", "ablations of the quantum RNN", rows, labels, used, cell_groups, notes)
+    return Table("ablations", "ablations of the quantum RNN", rows, labels, used, cell_groups, notes, header)
 
 
 def read_runs_by_task(run_dirs: list[str | Path]) -> dict[str, list[RunResult]]:

@@ -22,6 +22,52 @@ ALPHA = 0.05  # the significance level of every test in the tables
 BOOTSTRAP_RESAMPLES = 9999
 BOOTSTRAP_METHOD = "BCa"  # bias-corrected and accelerated: scipy's default and the better-covering one
 
+# A bootstrap interval resamples the observed values, so at a handful of seeds it cannot reach
+# past the smallest and largest of them (at 3 seeds the BCa "95%" interval is about the min and
+# max): it undercovers badly. Below this many seeds the tables use the t interval instead,
+# which is exact for normal data and widens with the t quantile as the seeds get fewer.
+BOOTSTRAP_MIN_SEEDS = 10
+STUDENT_T, BOOTSTRAP_BCA = "student_t", "bootstrap_bca"
+INTERVAL_METHODS = {
+    STUDENT_T: "Student-t (scipy.stats.t)",
+    BOOTSTRAP_BCA: f"bootstrap (BCa, scipy.stats.bootstrap, {BOOTSTRAP_RESAMPLES} resamples)",
+}
+DIFFERENCE_INTERVALS = {
+    STUDENT_T: "Welch's t interval, or the paired t interval when the seeds pair",
+    BOOTSTRAP_BCA: "the BCa bootstrap of the difference (paired when the seeds pair)",
+}
+
+
+def interval_method(*seed_counts: int) -> str:
+    """The confidence-interval method the tables use for groups of these many seeds: Student-t
+    when the smallest has fewer than BOOTSTRAP_MIN_SEEDS, else the BCa bootstrap."""
+    if not seed_counts:
+        raise ValueError("interval_method needs at least one seed count")
+    return STUDENT_T if min(seed_counts) < BOOTSTRAP_MIN_SEEDS else BOOTSTRAP_BCA
+
+
+def interval_note(methods: dict[str, str], confidence: float = 0.95, differences: bool = False) -> str:
+    """The sentence a table's header gives on its intervals: which method its rows use
+    ({row label: method}); with ``differences``, also how the difference of means gets its own."""
+    by_method: dict[str, list[str]] = {}
+    for label, method in methods.items():
+        by_method.setdefault(method, []).append(label)
+    if len(by_method) == 1:
+        method = next(iter(by_method))
+        reason = f"fewer than {BOOTSTRAP_MIN_SEEDS} seeds" if method == STUDENT_T else f"at least {BOOTSTRAP_MIN_SEEDS} seeds"
+        text = f"{confidence:.0%} CI of the mean over seeds: {INTERVAL_METHODS[method]} in every row ({reason})."
+        if differences:
+            text += f" Difference of means: {DIFFERENCE_INTERVALS[method]}."
+        return text
+    parts = "; ".join(f"{INTERVAL_METHODS[method]} for {', '.join(labels)}" for method, labels in by_method.items())
+    text = (
+        f"{confidence:.0%} CI of the mean over seeds, by seed count (column interval_method): Student-t below "
+        f"{BOOTSTRAP_MIN_SEEDS} seeds, bootstrap from {BOOTSTRAP_MIN_SEEDS} on, so {parts}."
+    )
+    if differences:
+        text += f" Difference of means: {DIFFERENCE_INTERVALS[STUDENT_T]} where either group has fewer seeds, else {DIFFERENCE_INTERVALS[BOOTSTRAP_BCA]}."
+    return text
+
 
 def mean_and_confidence_interval(values: Sequence[float], confidence: float = 0.95) -> dict[str, float]:
     """Mean, standard deviation (ddof=1) and the Student-t confidence interval of the mean.
@@ -70,12 +116,34 @@ def _difference_of_means(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.nda
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
 
-def summarise(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> dict[str, float]:
-    """n, mean, std (ddof=1) and the bootstrap confidence interval of the mean of one group."""
+def summarise(values: Sequence[float], confidence: float = 0.95, seed: int = 0) -> dict[str, float | str]:
+    """n, mean, std (ddof=1), the confidence interval of the mean of one group and its
+    ``interval_method``: Student-t below BOOTSTRAP_MIN_SEEDS values, else the BCa bootstrap."""
     data = _array(values, "values")
+    method = interval_method(data.size)
+    if method == STUDENT_T:
+        return {**mean_and_confidence_interval(data, confidence), "interval_method": method}
     low, high = bootstrap_interval((data,), np.mean, confidence=confidence, seed=seed)
-    std = float(data.std(ddof=1)) if data.size > 1 else math.nan
-    return {"n": int(data.size), "mean": float(data.mean()), "std": std, "ci_low": low, "ci_high": high}
+    std = float(data.std(ddof=1))
+    return {"n": int(data.size), "mean": float(data.mean()), "std": std, "ci_low": low, "ci_high": high, "interval_method": method}
+
+
+def t_interval_of_difference(a: np.ndarray, b: np.ndarray, paired: bool, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval of mean(a) - mean(b): the paired t interval of the per-pair differences, else
+    Welch's (unequal variances, Welch-Satterthwaite degrees of freedom). NaN when a group has
+    fewer than two values; zero width at the difference when there is no spread at all."""
+    if paired:
+        summary = mean_and_confidence_interval(a - b, confidence)
+        return summary["ci_low"], summary["ci_high"]
+    if a.size < 2 or b.size < 2:
+        return math.nan, math.nan
+    variance_a, variance_b = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    difference = float(a.mean() - b.mean())
+    if variance_a + variance_b == 0:
+        return difference, difference
+    degrees = (variance_a + variance_b) ** 2 / (variance_a**2 / (a.size - 1) + variance_b**2 / (b.size - 1))
+    half_width = float(stats.t.ppf(0.5 + confidence / 2, df=degrees)) * math.sqrt(variance_a + variance_b)
+    return difference - half_width, difference + half_width
 
 
 def pooled_std(a: np.ndarray, b: np.ndarray) -> float:
@@ -126,8 +194,9 @@ def _p_value(test, *samples, **options) -> float:
 def compare_groups(a: Sequence[float], b: Sequence[float], paired: bool = False, seed: int = 0, confidence: float = 0.95) -> dict[str, float]:
     """Compare the per-seed values of group a with those of group b.
 
-    Returns the summary of each group (``mean_a``, ``std_a``, ``ci_low_a``, ...; bootstrap
-    CIs), the difference of means a - b with its bootstrap CI, Welch's t-test and the
+    Returns the summary of each group (``mean_a``, ``std_a``, ``ci_low_a``, ...), the
+    difference of means a - b with its CI (``interval_method``: Student-t, i.e. Welch or paired
+    t, below BOOTSTRAP_MIN_SEEDS seeds in the smaller group, else BCa bootstrap), Welch's t-test and the
     Mann-Whitney U test (two-sided), Hedges' g and Cliff's delta (positive: a larger),
     Cohen's d, and with ``paired`` (value i of a and of b come from the same seed) the
     paired t-test and the Wilcoxon signed-rank test; NaN where a quantity is undefined.
@@ -140,7 +209,10 @@ def compare_groups(a: Sequence[float], b: Sequence[float], paired: bool = False,
         summary = summarise(data, confidence, seed + offset)
         result.update({f"{key}_{name}": value for key, value in summary.items()})
     result["difference"] = float(a.mean() - b.mean())
-    if paired:
+    result["interval_method"] = interval_method(a.size, b.size)
+    if result["interval_method"] == STUDENT_T:
+        result["ci_low_difference"], result["ci_high_difference"] = t_interval_of_difference(a, b, paired, confidence)
+    elif paired:
         differences = a - b
         result["ci_low_difference"], result["ci_high_difference"] = bootstrap_interval((differences,), np.mean, confidence=confidence, seed=seed + 2)
     else:
