@@ -27,7 +27,7 @@ def make_run(root: Path, model: str, variant: str, seed: int, loss: float, accur
         "data_sha256": data, "trainable_parameters": {"total": parameters, "classical": parameters, "quantum": 0},
     }
     (folder / "evaluation.json").write_text(json.dumps(evaluation))
-    (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 10.0 + seed}))
+    (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 10.0 + seed} | ({"stop_reason": "plateau"} if seed == 0 else {})))  # seed 1: none recorded
     (folder / "history.csv").write_text(
         "step,train_loss,eval_loss,eval_copy_accuracy,wall_time_s\n"
         f"5,2.0,{loss + 1},{accuracy / 2},1.0\n"
@@ -90,8 +90,10 @@ def test_json_is_nested_for_dvc_and_nan_becomes_null(study):
 def test_markdown_shows_units_baseline_and_explains_nan(study):
     text = study["out_md"].read_text()
     assert "test loss (nats), mean ± std" in text and "test copy accuracy (fraction), mean ± std" in text
-    assert "| lstm | default | 2 | 100 | 0.6000 ± 0.1414 | [-0.6706, 1.8706] |" in text
-    assert "| qrnn | encoding_only | 1 | 60 | 0.9000 ± NaN | [NaN, NaN] |" in text
+    assert "| lstm | default | 2 | 1 | 100 | 0.6000 ± 0.1414 | [-0.6706, 1.8706] |" in text  # seed 1 records no stop reason: not converged
+    assert "| qrnn | encoding_only | 1 | 1 | 60 | 0.9000 ± NaN | [NaN, NaN] |" in text
+    assert text.splitlines()[2] == "95% CI of the mean over seeds: Student-t (scipy.stats.t) in every row (fewer than 10 seeds)."
+    assert {(row["n_converged"], row["interval_method"]) for row in read_csv(study["out_csv"])} == {("1", "student_t")}
     assert "memoryless cross entropy = 0.6931 nats" in text
     assert "with a single seed the standard deviation and the confidence interval are undefined" in text
 

@@ -73,8 +73,10 @@ def test_a_point_without_a_parameter_match_is_a_config_error():
         study_runs(validate(tiny))
 
 
-def fake_run(folder, model, variant, seed, loss, hidden=None):
+def fake_run(folder, model, variant, seed, loss, hidden=None, stop_reason="plateau"):
+    """An evaluated run of a scaling point; ``stop_reason`` None: metrics.json does not record one."""
     folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 1.0} | ({"stop_reason": stop_reason} if stop_reason else {})))
     settings = {"hidden_size": hidden} if hidden else {"n_qubits": parse_name(variant)[0], "readouts": ["x", "y", "z"]}
     (folder / "config.json").write_text(json.dumps({"model_settings": settings}))
     evaluation = {
@@ -100,8 +102,35 @@ def test_table_groups_seeds_per_point_and_the_figure_is_drawn(tmp_path):
         ("qrnn", "4", "", "2", "12"), ("lstm", "4", "width", "1", "12"), ("qrnn", "6", "", "1", "18"), ("lstm", "6", "parameters", "1", "20"),
     ]
     assert float(rows[0]["test_loss_nats_mean"]) == pytest.approx(0.3) and float(rows[0]["test_loss_nats_ci95_low"]) < 0.2
-    assert "| 4 | 1 | qrnn | - | 12 | 2 | 100 | 0.3000 [" in (tmp_path / "scaling.md").read_text()
+    assert "| 4 | 1 | qrnn | - | 12 | 2 | 2 of 2 | 100 | 0.3000 [" in (tmp_path / "scaling.md").read_text()
     scaling_figure(tmp_path / "scaling.csv", "copying", tmp_path / "s.png", tmp_path / "s.pdf")
     assert (tmp_path / "s.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "s.pdf").read_bytes()[:4] == b"%PDF"
     with pytest.raises(Exception, match="no rows of task 'mnist'"):
         scaling_figure(tmp_path / "scaling.csv", "mnist", tmp_path / "m.png", tmp_path / "m.pdf")
+
+
+def point_runs(root, lstm_reasons):
+    """n4_l1: the quantum RNN at 0.20-0.22 over three seeds, an LSTM matched in width at 0.50-0.53 (stop reasons given)."""
+    runs = [fake_run(root / f"q{seed}", "qrnn", "n4_l1", seed, loss) for seed, loss in enumerate([0.20, 0.22, 0.21])]
+    runs += [fake_run(root / f"l{seed}", "lstm", "n4_l1_width", seed, loss, hidden=12, stop_reason=reason)
+             for seed, (loss, reason) in enumerate(zip([0.50, 0.53, 0.51], lstm_reasons))]
+    return runs
+
+
+@pytest.mark.parametrize(
+    "reasons,expected",
+    [
+        (["plateau"] * 3, "beats"),
+        (["plateau", "max_steps", "plateau"], "inconclusive: not converged (1 of 6 runs stopped before a plateau: by stop reason max_steps 1)"),
+        (["plateau", "plateau", None], "inconclusive: not converged (1 of 6 runs stopped before a plateau: by stop reason not recorded 1)"),
+    ],
+)
+def test_a_baseline_is_compared_with_the_quantum_rnn_of_its_point_only_when_all_converged(tmp_path, reasons, expected):
+    write_scaling_table(point_runs(tmp_path, reasons), tmp_path / "scaling.csv", tmp_path / "scaling.md")
+    with (tmp_path / "scaling.csv").open() as handle:
+        qrnn, lstm = list(csv.DictReader(handle))
+    assert (qrnn["outcome"], qrnn["n_converged"], qrnn["interval_method"]) == ("", "3", "student_t")
+    assert lstm["outcome"] == expected and lstm["n_converged"] == str(reasons.count("plateau")) and lstm["reference_n_converged"] == "3"
+    assert float(lstm["difference"]) == pytest.approx(0.51333 - 0.21, abs=1e-4) and float(lstm["p_welch"]) < 0.05  # the test is printed either way
+    text = (tmp_path / "scaling.md").read_text()
+    assert text.splitlines()[2].startswith("95% CI of the mean over seeds: Student-t") and f"| {expected} |" in text
