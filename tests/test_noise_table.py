@@ -109,6 +109,7 @@ def test_markdown_and_latex_give_units_and_escape(table):
     assert "copy_accuracy (fraction) mean [95% CI]" in markdown
     assert "| depolarizing: p = 0.01, 8 trajectories | 2 | 1.0000 [" in markdown
     assert "projective, θ = 1.57" in markdown
+    assert markdown.splitlines()[2] == "95% CI of the mean over seeds: Student-t (scipy.stats.t) in every row (fewer than 10 seeds)."
     latex = table["prefix"].with_suffix(".tex").read_text()
     assert r"copy\_accuracy (fraction)" in latex and r"$\Delta$ loss" in latex and r"$\theta$" in latex
     assert "copy_accuracy" not in latex.replace(r"copy\_accuracy", "")  # no unescaped underscore

@@ -56,7 +56,7 @@ def add_prepared_data(parser: argparse.ArgumentParser) -> None:
 
 
 def add_bootstrap_seed(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling (default 0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the bootstrap resampling, used for groups of 10 seeds or more (default 0)")
 
 
 def add_figure_outputs(parser: argparse.ArgumentParser) -> None:

@@ -68,8 +68,8 @@ def _register_aggregate(commands: argparse._SubParsersAction) -> None:
         "aggregate",
         help="summarise evaluated runs of a task into tables (CSV, Markdown, JSON) and learning curves",
         description="One row per (model, variant): number of seeds, trainable parameters, and for every test metric "
-        "the mean, standard deviation (ddof=1) and 95%% Student-t confidence interval over seeds; plus the memoryless "
-        "reference. Also writes every run's held-out learning curve in long format.",
+        "the mean, standard deviation (ddof=1) and 95%% confidence interval over seeds (Student-t below 10 seeds, BCa "
+        "bootstrap from 10 on), and how many runs stopped on a validation plateau; plus the memoryless reference. Also writes every run's held-out learning curve in long format.",
     )
     aggregate.add_argument("--task", required=True, choices=TASKS, help="task the runs belong to")
     aggregate.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="run folders holding evaluation.json, metrics.json and history.csv")
@@ -86,8 +86,9 @@ def _register_main_table(kinds: argparse._SubParsersAction) -> None:
         "main",
         help="task x model: parameters, main metric with CI, tests against the quantum RNN, and the verdict",
         description="One row per model (its default variant): trainable parameters, the task's main metric (mean, std, "
-        "bootstrap 95%% CI over seeds), and each baseline against the quantum RNN: difference, Welch and Mann-Whitney p, "
-        "Holm-corrected p over the task's baselines, paired tests when seeds pair, Hedges' g, Cliff's delta, seeds for 80%% power. "
+        "95%% CI over seeds: Student-t below 10 seeds, BCa bootstrap from 10 on), converged runs, and each baseline against the quantum RNN: "
+        "difference, Welch and Mann-Whitney p, Holm-corrected p over the task's baselines, paired tests when seeds pair, Hedges' g, "
+        "Cliff's delta, seeds for 80%% power, and the outcome (inconclusive: not converged unless every run stopped on a plateau). "
         "Writes PREFIX.csv/.md/.tex/.provenance.json and a verdict in Markdown.",
     )
     main_table.add_argument("--task", required=True, choices=TASKS, help="task the runs belong to")
@@ -103,7 +104,8 @@ def _register_ablation_table(kinds: argparse._SubParsersAction) -> None:
         "ablations",
         help="every quantum-RNN variant against the full model, per task",
         description="Per task, each quantum-RNN variant against variant 'full' (else 'default'): classical and quantum "
-        "trainable parameters, main metric with bootstrap CI, difference and Holm-corrected Welch p. Writes PREFIX.csv/.md/.tex/.provenance.json.",
+        "trainable parameters, main metric with 95%% CI (Student-t below 10 seeds, BCa bootstrap from 10 on), difference, "
+        "Holm-corrected Welch p, converged runs and the outcome (inconclusive: not converged unless every run stopped on a plateau). Writes PREFIX.csv/.md/.tex/.provenance.json.",
     )
     ablations.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated quantum-RNN run folders, any tasks")
     ablations.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/ablations")
@@ -145,7 +147,9 @@ def _register_scaling_table(commands: argparse._SubParsersAction) -> None:
         "scaling-table",
         help="summarise the evaluated runs of the scaling study into a table (CSV, Markdown)",
         description="One row per task, scaling point (n, L), model and matching: hidden size, seeds, trainable "
-        "parameters (total, classical, quantum) and every test metric's mean, std and 95%% Student-t CI over seeds.",
+        "parameters (total, classical, quantum), converged runs, every test metric's mean, std and 95%% CI over seeds (Student-t "
+        "below 10 seeds, BCa bootstrap from 10 on), and each baseline against the quantum RNN of its point on the main metric "
+        "(Welch p Holm-corrected over the point's baselines; inconclusive: not converged unless every run stopped on a plateau).",
     )
     scaling_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="run folders of scaling variants, holding evaluation.json and config.json")
     scaling_table.add_argument("--out-csv", required=True, metavar="FILE", help="the table as CSV")

@@ -1,10 +1,11 @@
 """The noise table of a task: every sweep point of `qrnn evaluate-noise` over the evaluated
 seeds, as CSV, Markdown, LaTeX and a provenance file (qrnn audit-number works on it).
 
-Per sweep point and task metric: the mean over seeds with a 95% Student-t interval (n=1:
-no interval), and the change from the ideal condition of the same runs. Each seed's noisy
+Per sweep point and task metric: the mean over seeds with a 95% interval (Student-t below
+10 seeds, BCa bootstrap from 10 on: qrnn.tables.statistics.interval_method; n=1: no
+interval), and the change from the ideal condition of the same runs. Each seed's noisy
 and ideal numbers come from one trained run, so the change is paired: the mean paired
-difference with its Student-t interval and the paired t-test, Holm-corrected over the
+difference with its interval (of the same kind) and the paired t-test, Holm-corrected over the
 points of the table for each metric. Plus the readout deviation (its ideal value is 0).
 
 Reads the long CSVs of `qrnn evaluate-noise` with the JSON next to each (metric names,
@@ -28,7 +29,7 @@ from qrnn.io.result_files import read_result_json
 from qrnn.tables.aggregate import refuse_mixed_engine_paths
 from qrnn.tables.formats import noise_columns
 from qrnn.tables.main import write_table
-from qrnn.tables.statistics import ALPHA, compare_groups, holm, mean_and_confidence_interval
+from qrnn.tables.statistics import ALPHA, STUDENT_T, compare_groups, holm, interval_method, interval_note, mean_and_confidence_interval, summarise
 
 CONFIDENCE = 0.95
 IDEAL = "ideal"
@@ -163,7 +164,9 @@ def metric_column(metric: str, unit: str) -> str:
 
 
 def _summary(values: list[float]) -> dict[str, float]:
-    """Mean and Student-t interval; an infinite value gives an infinite mean and no interval, quietly."""
+    """Mean and interval by the seed count (interval_method); an infinite value gives an infinite mean and no interval, quietly."""
+    if interval_method(len(values)) != STUDENT_T and all(math.isfinite(value) for value in values):
+        return summarise(values, CONFIDENCE)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return mean_and_confidence_interval(values, CONFIDENCE)
@@ -190,8 +193,9 @@ def _change(noisy: list[float], ideal: list[float], prefix: str) -> dict[str, fl
 class NoiseTable:
     """Rows, their labels, the metrics with units, and the provenance of every cell (the shape of qrnn.tables.main.Table)."""
 
-    def __init__(self, name: str, title: str, rows: list[dict[str, Any]], labels: list[str], metrics: list[tuple[str, str, str]], notes: list[str], provenance: dict[str, Any]):
+    def __init__(self, name: str, title: str, rows: list[dict[str, Any]], labels: list[str], metrics: list[tuple[str, str, str]], notes: list[str], provenance: dict[str, Any], header: str = ""):
         self.name, self.title, self.rows, self.labels, self.metrics, self.notes, self.provenance = name, title, rows, labels, metrics, notes, provenance
+        self.header = header  # the sentence on the intervals, under the title
 
     def columns(self):
         return noise_columns(self.metrics)
@@ -229,6 +233,7 @@ def noise_table(results: list[NoiseResult]) -> NoiseTable:
         row: dict[str, Any] = {"task": task, "variant": variant, "sweep": point["sweep"], "value": point["value"]}
         row.update({column: point[column] for column in first.conditions})
         row["n_seeds"] = len(results)
+        row["interval_method"] = interval_method(len(results))
         for name, unit, _ in metrics:
             values = [r.points[label][name] for r in results]
             row.update(_statistics(values, metric_column(name, unit)))
@@ -251,15 +256,16 @@ def noise_table(results: list[NoiseResult]) -> NoiseTable:
     reference = first.info.get("reference") or {}
     notes = [
         f"Trained quantum RNN ({variant}) of task {task}, {len(results)} seed(s) ({seeds}), each evaluated on {first.info.get('n_test_sequences', '?')} test sequences "
-        "under every noise condition of qrnn evaluate-noise. Mean over seeds with a 95% Student-t interval (none with one seed: n=1).",
-        "Change: noisy minus ideal (exact expectation values, no noise) of the same trained run, paired over seeds: mean with 95% Student-t interval; "
+        "under every noise condition of qrnn evaluate-noise. Mean over seeds with a 95% interval (none with one seed: n=1).",
+        "Change: noisy minus ideal (exact expectation values, no noise) of the same trained run, paired over seeds: mean with a 95% interval of the same kind; "
         f"p: two-sided paired t-test, Holm-corrected over the {len(labels) - 1} noisy points of this table, per metric."
         + (f" Main metric: {better[0]}." if better else ""),
         "Readout deviation: mean absolute difference between the noisy and the ideal Pauli readouts over test sequences, steps and readouts (dimensionless, 0 to 2)."
         + (" Reference: " + ", ".join(f"{name} {value:.4f} {first.info['units'].get(name, '')}".rstrip() for name, value in reference.items()) + "." if reference else ""),
     ]
     provenance = cell_provenance(table_name, rows, labels, cell_groups, groups)
-    return NoiseTable(table_name, f"{task}: quantum RNN under noise", rows, labels, metrics, notes, provenance)
+    header = interval_note({label: row["interval_method"] for label, row in zip(labels, rows)}, CONFIDENCE)
+    return NoiseTable(table_name, f"{task}: quantum RNN under noise", rows, labels, metrics, notes, provenance, header)
 
 
 def write_noise_table(noise_csvs: list[str | Path], run_dirs: list[str | Path], out_prefix: str | Path) -> NoiseTable:

@@ -3,6 +3,7 @@ rule scaling_table:
     input:
         evaluations=lambda wildcards: [f"{folder}/evaluation.json" for folder in scaling_folders()],
         configs=lambda wildcards: [f"{folder}/config.json" for folder in scaling_folders()],
+        metrics=lambda wildcards: [f"{folder}/metrics.json" for folder in scaling_folders()],  # stop reasons: converged or not
     output:
         csv="results/tables/scaling.csv",
         md=report(
