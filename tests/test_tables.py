@@ -211,3 +211,15 @@ def test_a_study_of_the_quantum_rnn_alone_has_a_table_and_says_so(tmp_path):
     write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
     assert [row["model"] for row in read_csv(tmp_path / "copying_main.csv")] == ["qrnn"]
     assert "no baseline runs" in (tmp_path / "verdict.md").read_text()
+
+
+def test_from_ten_seeds_the_main_table_uses_the_bootstrap_and_says_so(tmp_path):
+    losses = {"qrnn": [0.30 + 0.01 * (seed % 4) for seed in range(12)], "lstm": [0.40 + 0.02 * (seed % 3) for seed in range(12)]}
+    runs = [make_run(tmp_path, model, "default", seed, loss) for model, values in losses.items() for seed, loss in enumerate(values)]
+    write_main_table("copying", runs, tmp_path / "copying_main", tmp_path / "verdict.md")
+    rows = read_csv(tmp_path / "copying_main.csv")
+    assert [row["interval_method"] for row in rows] == ["bootstrap_bca"] * 2 and rows[1]["difference_interval_method"] == "bootstrap_bca"
+    assert (tmp_path / "copying_main.md").read_text().splitlines()[2].startswith(
+        "95% CI of the mean over seeds: bootstrap (BCa, scipy.stats.bootstrap, 9999 resamples) in every row (at least 10 seeds)"
+    )
+    assert rows[1]["outcome"] == "beats"
