@@ -60,6 +60,17 @@ def test_baselines_match_the_quantum_point_in_parameters_and_in_width(n, layers)
     assert scornn.n_negative == round(32 / 64 * 3 * n)  # keeps the schema default's share of -1 entries
 
 
+def test_parameter_matched_points_match_the_recurrent_part_with_each_task_s_settings():
+    per_task = {**GRID, "tasks": {"mnist": {"models": {"qrnn": {"controller": {"width": 16}}, "rnn": {"embedding_dim": 4}}}}}
+    document = validate(per_task)
+    for task in ("copying", "mnist"):
+        target = parameters(document, "qrnn", "n5_l1", task_name=task)
+        for model in ("rnn", "lstm", "scornn"):
+            assert abs(parameters(document, model, "n5_l1_params", task_name=task) - target) <= 0.05 * target, (task, model)
+    sizes = {task: run_config(document, task, "rnn", 0, "n5_l1_params").model_settings for task in ("copying", "mnist")}
+    assert sizes["mnist"].embedding_dim == 4 and sizes["mnist"].hidden_size < sizes["copying"].hidden_size
+
+
 def test_run_document_of_a_matched_baseline_needs_no_matching_in_the_job():
     document = validate(GRID)
     small = run_document(document, "copying", "lstm", "n5_l2_params")
