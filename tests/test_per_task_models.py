@@ -120,7 +120,8 @@ def test_integer_sizes_still_work_and_are_not_matched():
 def test_the_job_document_holds_the_resolved_sizes_and_no_other_model():
     document = validate(PER_TASK)
     small = run_document(document, "mnist", "lstm", "default")
-    assert set(small["models"]) == {"lstm"} and small["models"]["lstm"]["hidden_size"] == settings(document, "mnist", "lstm").hidden_size
+    assert "models" not in small and set(small["tasks"]["mnist"]["models"]) == {"lstm"}
+    assert small["tasks"]["mnist"]["models"]["lstm"]["hidden_size"] == settings(document, "mnist", "lstm").hidden_size
     assert run_config(validate(small), "mnist", "lstm", 3) == run_config(document, "mnist", "lstm", 3)
     # only what the run depends on: the quantum RNN's dtype does not change the matched size
     dtype = validate({**PER_TASK, "tasks": {"mnist": {"models": {**PER_TASK["tasks"]["mnist"]["models"], "qrnn": {"n_qubits": 4, "controller": {"width": 24}, "dtype": "complex128"}}}}})

@@ -48,8 +48,10 @@ def run_document(document: dict[str, Any], task: str, model: str, variant: str) 
     this variant restricted to this model. The model's section is the run's resolved
     settings (the task's models and the variant's overrides merged, matched sizes numbers),
     so the job needs no other model's section and is redone only when its own settings
-    change, not when, say, the quantum RNN's dtype does. The overrides, kept to show what
-    the variant changes, then change nothing more; their sizes are the run's numbers."""
+    change, not when, say, the quantum RNN's dtype does. It is given as the task's own
+    (tasks.<task>.models), so documents of several tasks merged task by task keep each
+    task's settings. The overrides, kept to show what the variant changes, then change
+    nothing more; their sizes are the run's numbers."""
     run = run_config(document, task, model, 0, variant)  # raises here, not in the job, if it cannot resolve
     settings = run.to_dict()["model_settings"]
     overrides = variant_settings(document, variant, task)["overrides"].get(model, {})
@@ -57,13 +59,12 @@ def run_document(document: dict[str, Any], task: str, model: str, variant: str) 
     task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
     training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
-    task_section = {key: document["tasks"][task][key] for key in task_fields}
+    task_section = {key: document["tasks"][task][key] for key in task_fields} | {"models": {model: settings}}
     if training is not document["training"] and "steps" in task_section:
         task_section["steps"] = 0  # the block's steps win over the task's (as in run_config)
     return {
         "training": {key: training[key] for key in training_fields},
         "tasks": {task: task_section},
-        "models": {model: settings},
         "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides} if overrides else {}}}},
     }
 
