@@ -13,7 +13,6 @@ from qrnn.models.factory import build_model, parameter_counts
 from qrnn.models.parameters import MATCH_TOLERANCE
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import study_runs
-from qrnn.tasks.registry import build_task
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 pytestmark = pytest.mark.workflow
