@@ -217,13 +217,14 @@ def load_schema() -> dict[str, Any]:
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = schema.get("$ref")
-    if ref is None:
-        return schema
-    target: Any = root
-    for part in ref.removeprefix("#/").split("/"):
-        target = target[part]
-    return {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    """``schema`` with its ``$ref`` (and the target's own, in turn) replaced by the target's
+    keys; keys written next to a ``$ref`` win over the target's."""
+    while "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
 
 
 def _fill_defaults(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> None:
@@ -294,22 +295,29 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error)}")
     _fill_defaults(document, schema, schema)
+    for task, section in document["tasks"].items():
+        _check_merged_models(document, section["models"], ("tasks", task, "models"), source)
     for variant, settings in document.get("study", {}).get("variants", {}).items():
-        _check_variant_overrides(document, variant, settings)
+        _check_variant_overrides(document, variant, settings, source)
     return document
 
 
-def _check_variant_overrides(document: dict[str, Any], variant: str, settings: dict[str, Any]) -> None:
+def _check_merged_models(document: dict[str, Any], overrides: dict[str, Any], where: tuple[str, ...], source: str) -> None:
+    """The models section with ``overrides`` merged in must still satisfy the schema; the
+    error names the key inside the overrides (``where`` + <model>.<key>)."""
+    if not overrides:
+        return
+    error = _first_error({**document, "models": deep_merge(document["models"], overrides)})
+    if error is not None:
+        raise ConfigError(f"{source}: {_describe(error, path_prefix=where)}")
+
+
+def _check_variant_overrides(document: dict[str, Any], variant: str, settings: dict[str, Any], source: str) -> None:
     """A study variant's overrides must name models it applies to, and the models section
     with them merged in must still satisfy the schema; the error names the key inside the
     overrides (study.variants.<variant>.overrides.<model>.<key>)."""
     check_overrides_apply(variant, settings)
-    if not settings["overrides"]:
-        return
-    merged = {**document, "models": deep_merge(document["models"], settings["overrides"])}
-    error = _first_error(merged)
-    if error is not None:
-        raise ConfigError(_describe(error, path_prefix=("study", "variants", variant, "overrides")))
+    _check_merged_models(document, settings["overrides"], ("study", "variants", variant, "overrides"), source)
 
 
 def check_overrides_apply(variant: str, settings: dict[str, Any]) -> None:

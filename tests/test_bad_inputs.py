@@ -107,7 +107,7 @@ def evaluated_run(folder: Path, seed: int = 0) -> Path:
     evaluation = {
         "task": "copying", "model": "rnn", "variant": "default", "seed": seed, "metrics": {"copy_accuracy": 0.5, "loss": 1.0},
         "reference": {"memoryless_cross_entropy": 0.69}, "units": UNITS, "data_sha256": "abc",
-        "trainable_parameters": {"total": 10, "classical": 10, "quantum": 0},
+        "trainable_parameters": {"total": 10, "classical": 10, "quantum": 0, "recurrent": 6},
     }
     (folder / "evaluation.json").write_text(json.dumps(evaluation))
     (folder / "metrics.json").write_text(json.dumps({"wall_time_s": 1.0, "git_revision": "abc123"}))

@@ -23,10 +23,10 @@ GRID = {
 }
 
 
-def total_parameters(document, model, variant):
-    run = run_config(document, "copying", model, 0, variant)
+def parameters(document, model, variant, kind="recurrent", task_name="copying"):
+    run = run_config(document, task_name, model, 0, variant)
     task = build_task(run)
-    return parameter_counts(build_model(model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step))["total"]
+    return parameter_counts(build_model(model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step))[kind]
 
 
 def test_names_round_trip_and_are_wildcards():
@@ -51,13 +51,24 @@ def test_baselines_match_the_quantum_point_in_parameters_and_in_width(n, layers)
     document = validate(GRID)
     quantum = run_config(document, "copying", "qrnn", 0, f"n{n}_l{layers}").model_settings
     assert (quantum.n_qubits, quantum.n_layers) == (n, layers)
-    target = total_parameters(document, "qrnn", f"n{n}_l{layers}")
+    target = parameters(document, "qrnn", f"n{n}_l{layers}")
     for model in ("rnn", "lstm", "scornn"):
-        assert abs(total_parameters(document, model, f"n{n}_l{layers}_params") - target) <= 0.05 * target, model
+        assert abs(parameters(document, model, f"n{n}_l{layers}_params") - target) <= 0.05 * target, model
         settings = run_config(document, "copying", model, 0, f"n{n}_l{layers}_width").model_settings
         assert settings.hidden_size == 3 * n
     scornn = run_config(document, "copying", "scornn", 0, f"n{n}_l{layers}_width").model_settings
     assert scornn.n_negative == round(32 / 64 * 3 * n)  # keeps the schema default's share of -1 entries
+
+
+def test_parameter_matched_points_match_the_recurrent_part_with_each_task_s_settings():
+    per_task = {**GRID, "tasks": {"mnist": {"models": {"qrnn": {"controller": {"width": 16}}, "rnn": {"embedding_dim": 4}}}}}
+    document = validate(per_task)
+    for task in ("copying", "mnist"):
+        target = parameters(document, "qrnn", "n5_l1", task_name=task)
+        for model in ("rnn", "lstm", "scornn"):
+            assert abs(parameters(document, model, "n5_l1_params", task_name=task) - target) <= 0.05 * target, (task, model)
+    sizes = {task: run_config(document, task, "rnn", 0, "n5_l1_params").model_settings for task in ("copying", "mnist")}
+    assert sizes["mnist"].embedding_dim == 4 and sizes["mnist"].hidden_size < sizes["copying"].hidden_size
 
 
 def test_run_document_of_a_matched_baseline_needs_no_matching_in_the_job():

@@ -36,7 +36,7 @@ def make_run(root: Path, model: str, variant: str, seed: int, loss: float, task:
         "task": task, "model": model, "variant": variant, "seed": seed,
         "metrics": {"copy_accuracy": 1 - loss, "loss": loss}, "reference": {"memoryless_cross_entropy": 0.69}, "units": UNITS,
         "data_sha256": "d" * 64, "config_hash": f"hash-{model}-{variant}-{seed}",
-        "trainable_parameters": {"total": PARAMETERS[model] - quantum, "classical": PARAMETERS[model] - 2 * quantum, "quantum": quantum},
+        "trainable_parameters": {"total": PARAMETERS[model] - quantum, "classical": PARAMETERS[model] - 2 * quantum, "quantum": quantum, "recurrent": PARAMETERS[model] - 40},
     }
     (folder / "evaluation.json").write_text(json.dumps(evaluation))
     metrics = {"wall_time_s": 1.0, "git_revision": "abc123"} | ({"stop_reason": stop_reason} if stop_reason else {})
@@ -87,7 +87,7 @@ def test_main_table_compares_every_baseline_with_the_quantum_rnn(tables):
         assert (tables / f"copying_main.{ext}").stat().st_size > 0
     assert r"\begin{tabular}" in (tables / "copying_main.tex").read_text()
     markdown = (tables / "copying_main.md").read_text()
-    assert "| vanilla RNN | 3 | 3 of 3 | 102 |" in markdown and "| beats |" in markdown
+    assert "| vanilla RNN | 3 | 3 of 3 | 62 / 102 |" in markdown and "| beats |" in markdown
     assert markdown.splitlines()[2].startswith("95% CI of the mean over seeds: Student-t (scipy.stats.t) in every row (fewer than 10 seeds)")
     assert "bootstrap" not in markdown
     assert {row["interval_method"] for row in rows} == {"student_t"} and rnn["difference_interval_method"] == "student_t"
@@ -103,7 +103,8 @@ def test_the_verdict_says_what_is_significant_and_what_is_not(tables):
     assert "beats the vanilla RNN" in text  # 0.31 vs 0.61, tight spread: significant after correction
     assert "does not significantly differ from the LSTM" in text
     assert "seeds per model would be needed for 80% power" in text
-    assert "NOT matched parameters: 150 vs 100" in text  # scoRNN is 50% bigger
+    assert "NOT matched recurrent parameters: 110 vs 60" in text  # scoRNN's cell is 83% bigger
+    assert "matched recurrent parameters: 59 vs 60, 1.7% apart" in text  # the verdict compares cells, not totals
 
 
 def test_provenance_names_the_runs_behind_each_cell(tables):

@@ -13,6 +13,8 @@ from qrnn.models.base import RecurrentCore
 from qrnn.models.bottleneck import ClassicalBottleneck
 from qrnn.models.lstm import LSTM
 from qrnn.models.parameters import count_trainable_parameters, matched_hidden_size
+
+MAX_HIDDEN_SIZE = 1 << 14  # the largest hidden size a parameter match considers
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.models.rnn import VanillaRNN
 from qrnn.models.scornn import ScoRNN
@@ -53,12 +55,22 @@ def checked_core(model: str, settings: ModelConfig) -> RecurrentCore:
         raise ConfigError(f"models.{model}: {error}") from None
 
 
-def parameter_counts(model: SequenceModel) -> dict[str, int]:
-    """Trainable parameters, split into circuit angles that are parameters (quantum) and the rest."""
+def parameter_counts(model: SequenceModel | Seq2Seq) -> dict[str, int]:
+    """Trainable parameters, split into circuit angles that are parameters (quantum) and the
+    rest (classical); ``recurrent``: the core's alone (the quantum RNN's controller and
+    circuit angles, a baseline's cell), the part matched in size across models of a task."""
     quantum_parameters = getattr(model.core, "quantum_parameters", lambda: [])()
     quantum = sum(p.numel() for p in quantum_parameters if p.requires_grad)
     total = count_trainable_parameters(model)
-    return {"total": total, "classical": total - quantum, "quantum": quantum}
+    return {"total": total, "classical": total - quantum, "quantum": quantum, "recurrent": count_trainable_parameters(model.core)}
+
+
+def recurrent_parameter_count(model: str, settings: ModelConfig) -> int:
+    """Trainable parameters of the core of ``model`` alone, built on PyTorch's meta device (no
+    memory used). The core reads the embedding (width embedding_dim), so no vocabulary or
+    other data is needed: ``parameter_counts(...)["recurrent"]`` of any model built from ``settings``."""
+    with torch.device("meta"):
+        return count_trainable_parameters(checked_core(model, settings))
 
 
 def orthogonal_and_other_parameters(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
@@ -77,14 +89,29 @@ def matched_baseline_settings(
     Use ``target = parameter_counts(quantum_model)["total"]`` for comparisons at matched
     parameter counts. Candidates are built on PyTorch's meta device: no memory is used.
     """
+    return _matched(model, settings, target, lambda candidate: count_trainable_parameters(build_model(model, candidate, vocab_size, n_outputs, per_step)))
+
+
+def matched_recurrent_settings(model: str, settings: ModelConfig, target: int) -> ModelConfig:
+    """``settings`` of baseline ``model`` resized so that its core alone (the recurrent cell)
+    has closest to ``target`` trainable parameters, within 5% or ValueError. Use
+    ``target = recurrent_parameter_count("qrnn", quantum_settings)``."""
+    return _matched(model, settings, target, lambda candidate: count_trainable_parameters(checked_core(model, candidate)))
+
+
+def _matched(model: str, settings: ModelConfig, target: int, count_of) -> ModelConfig:
+    """``settings`` at the hidden size whose ``count_of(resized settings)`` is closest to ``target``."""
     if model == "qrnn":
         raise ValueError("only the classical baselines (rnn, lstm, scornn) have a hidden size to match")
 
     def count(hidden: int) -> int:
-        with torch.device("meta"):
-            return count_trainable_parameters(build_model(model, resized(settings, hidden), vocab_size, n_outputs, per_step))
+        with torch.device("meta"):  # candidates use no memory
+            return count_of(resized(settings, hidden))
 
-    return resized(settings, matched_hidden_size(count, target))
+    largest = 1
+    while count(largest) < target and largest < MAX_HIDDEN_SIZE:  # bound the search by doubling,
+        largest *= 2  # so that no candidate is much larger than the match
+    return resized(settings, matched_hidden_size(count, target, largest=largest))
 
 
 def resized(settings: ModelConfig, hidden: int) -> ModelConfig:

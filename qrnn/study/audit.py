@@ -14,6 +14,7 @@ from qrnn.config import differences, load_config, validate
 from qrnn.models.factory import build_model, parameter_counts
 from qrnn.quantum.entanglers import entangler_pairs
 from qrnn.study.ablations import PRESETS
+from qrnn.study.matching import task_models
 from qrnn.study.resolve import run_config, variant_models
 from qrnn.study.variants import variant_settings, variant_source
 from qrnn.tasks.registry import build_task
@@ -51,7 +52,7 @@ def _meaning(key: str, new: Any) -> str:
     if key == "n_layers":
         return f"{new} variational blocks per step"
     if key == "hidden_size":
-        return f"{new} hidden units"
+        return "sized to the quantum RNN's recurrent part on the task (within 5%)" if new == "matched" else f"{new} hidden units"
     return "changed"
 
 
@@ -140,8 +141,8 @@ def audit(document: dict[str, Any], variant: str, task: str | None = None, model
     lines = [f"variant {variant} ({kind}), model {model}, task {task}" + (f", config {source}" if source else "")]
     if kind == "ablation preset":
         lines.append(f"  {PRESETS[variant].description}")
-    lines += ["", "Changes relative to the full model (models section):"]
-    changed = changes(document["models"][model], variant_models(document, variant, task)[model])
+    lines += ["", "Changes relative to the full model (models section with the task's own settings):"]
+    changed = changes(task_models(document, task)[model], variant_models(document, variant, task)[model])
     lines += [f"  {line}" for line in changed] or ["  none: this is the full model"]
     modules, buffers = parameter_table(built)
     lines += ["", f"Trainable parameters: {counts['total']:,} (classical {counts['classical']:,}, quantum {counts['quantum']:,})"]

@@ -12,21 +12,25 @@ from typing import Any
 
 from qrnn.config import MODELS, RunConfig, TrainingConfig, build_settings, check_overrides_apply, deep_merge, model_config, task_config
 from qrnn.errors import ConfigError
+from qrnn.study.matching import resolved_section, task_models
 from qrnn.study.variants import variant_settings, variant_training
 
 
-def variant_models(document: dict[str, Any], variant: str, task: str | None = None) -> dict[str, Any]:
-    """The ``models`` section with the overrides of ``variant`` merged in: a study variant's
-    (checked against the schema when the document was validated), an ablation preset's or a
-    scaling point's (qrnn.study.variants). Scaling points matched in parameter count need ``task``."""
+def variant_models(document: dict[str, Any], variant: str, task: str) -> dict[str, Any]:
+    """The ``models`` section as runs of ``variant`` on ``task`` see it: the task's own model
+    settings merged in, then the overrides of ``variant`` (a study variant's, checked against
+    the schema when the document was validated, an ablation preset's or a scaling point's,
+    qrnn.study.variants). The variant's go last and win: a variant is the experiment, a
+    change against the task's settings, so it must take effect on every task it runs on."""
     settings = variant_settings(document, variant, task)
     check_overrides_apply(variant, settings)
-    return deep_merge(document["models"], settings["overrides"])
+    return deep_merge(task_models(document, task), settings["overrides"])
 
 
 def run_config(document: dict[str, Any], task: str, model: str, seed: int, variant: str = "default") -> RunConfig:
     """Select the sections one run needs from a validated config document, with the
-    overrides of ``variant`` (a key of study.variants) applied to the model settings."""
+    task's own model settings and the overrides of ``variant`` (a key of study.variants)
+    applied to the model settings, and sizes given as ``matched`` or ``half`` resolved."""
     task_settings = task_config(document, task)
     if model not in MODELS:
         raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
@@ -50,5 +54,5 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
         seed=seed,
         training=training,
         task_settings=task_settings,
-        model_settings=model_config(model, models[model]),
+        model_settings=model_config(model, resolved_section(models, model, task)),
     )

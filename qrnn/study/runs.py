@@ -45,20 +45,27 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
 def run_document(document: dict[str, Any], task: str, model: str, variant: str) -> dict[str, Any]:
     """The smallest config document from which ``qrnn train`` resolves the same run settings
     as from ``document`` (any seed): training, this task's and this model's sections, and
-    this variant restricted to this model."""
-    run_config(document, task, model, 0, variant)  # raise here, not in the job, if it cannot resolve
+    this variant restricted to this model. The model's section is the run's resolved
+    settings (the task's models and the variant's overrides merged, matched sizes numbers),
+    so the job needs no other model's section and is redone only when its own settings
+    change, not when, say, the quantum RNN's dtype does. It is given as the task's own
+    (tasks.<task>.models), so documents of several tasks merged task by task keep each
+    task's settings. The overrides, kept to show what the variant changes, then change
+    nothing more; their sizes are the run's numbers."""
+    run = run_config(document, task, model, 0, variant)  # raises here, not in the job, if it cannot resolve
+    settings = run.to_dict()["model_settings"]
+    overrides = variant_settings(document, variant, task)["overrides"].get(model, {})
+    overrides = {key: settings[key] if key in ("hidden_size", "n_negative") else value for key, value in overrides.items()}
     task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
-    overrides = variant_settings(document, variant, task)["overrides"]
     training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
-    task_section = {key: document["tasks"][task][key] for key in task_fields}
+    task_section = {key: document["tasks"][task][key] for key in task_fields} | {"models": {model: settings}}
     if training is not document["training"] and "steps" in task_section:
         task_section["steps"] = 0  # the block's steps win over the task's (as in run_config)
     return {
         "training": {key: training[key] for key in training_fields},
         "tasks": {task: task_section},
-        "models": {model: document["models"][model]},
-        "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides[model]} if model in overrides else {}}}},
+        "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides} if overrides else {}}}},
     }
 
 
@@ -69,7 +76,8 @@ def data_document(document: dict[str, Any], task: str) -> dict[str, Any]:
     settings = task_config(document, task)
     if task in DATA_TASKS:
         return {"tasks": {task: {key: document["tasks"][task][key] for key in settings.data_keys}}}
-    return {"tasks": {task: document["tasks"][task]}, "study": {"test_sequences": document["study"]["test_sequences"]}}
+    section = {key: value for key, value in document["tasks"][task].items() if key != "models"}  # the test set knows no model
+    return {"tasks": {task: section}, "study": {"test_sequences": document["study"]["test_sequences"]}}
 
 
 def data_folder(task: str) -> str:

@@ -47,7 +47,7 @@ def _main_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("model", lambda r: MODEL_NAMES.get(r["model"], r["model"]) + ("" if r["variant"] in ("default", "full") else f" ({r['variant']})")),
         ("seeds", lambda r: str(r["n_seeds"])),
         ("converged", converged),
-        ("trainable parameters", lambda r: f"{r['trainable_parameters']:,}"),
+        ("matched (recurrent) / total parameters", lambda r: f"{r['trainable_parameters_recurrent']:,} / {r['trainable_parameters']:,}"),
         (f"{metric} mean ± std", lambda r: f"{number(r['mean'])} ± {number(r['std'])}"),
         ("95% CI", interval),
         ("Δ vs quantum RNN", lambda r: number(r["difference"])),

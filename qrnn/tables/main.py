@@ -66,6 +66,9 @@ def _by_seed(group: list[RunResult]) -> list[RunResult]:
 
 
 def _parameters(group: list[RunResult], kind: str = "total") -> int:
+    missing = [result for result in group if kind not in result.evaluation["trainable_parameters"]]
+    if missing:  # evaluations made before the recurrent count was recorded
+        raise QrnnError(f"{missing[0].folder}/evaluation.json: trainable_parameters has no {kind!r} count; evaluate the run again")
     counts = {result.evaluation["trainable_parameters"][kind] for result in group}
     if len(counts) > 1:
         raise QrnnError(f"runs of {'/'.join(group[0].group)} have different {kind} parameter counts {sorted(counts)}")
@@ -152,7 +155,7 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
         group = groups[(model, variant)]
         key, reference_key = f"{model}/{variant}", f"{QUANTUM}/{quantum_variant}"
         used[key] = group
-        row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "metric": metric, "better": direction}
+        row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "trainable_parameters_recurrent": _parameters(group, "recurrent"), "metric": metric, "better": direction}
         row.update(_summary_columns(group, metric, seed))
         row.update(dict.fromkeys(COMPARISON_COLUMNS, math.nan))  # stay NaN for the quantum RNN itself
         row.update(difference_interval_method="", not_converged="", outcome="")
@@ -177,7 +180,7 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
 
 
 _OWN_COLUMNS = {
-    "task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_classical", "trainable_parameters_quantum",
+    "task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_recurrent", "trainable_parameters_classical", "trainable_parameters_quantum",
     "metric", "better", "mean", "std", "ci95_low", "ci95_high", "interval_method", "n_converged",
 }
 CONVERGENCE_NOTE = (

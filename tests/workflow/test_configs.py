@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qrnn.config import deep_merge, load_config
+from qrnn.config import MODELS, TASKS, deep_merge, load_config
 from qrnn.models.factory import build_model, parameter_counts
+from qrnn.models.parameters import MATCH_TOLERANCE
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import study_runs
-from qrnn.tasks.registry import build_task
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 pytestmark = pytest.mark.workflow
@@ -43,13 +43,16 @@ def test_every_paper_value_not_from_the_paper_says_why():
             assert "#" in line, f"paper.yaml line {number} says neither where its value comes from nor why: {line.strip()}"
 
 
-@pytest.mark.parametrize("name,tolerance", [("config.yaml", 0.01), ("paper.yaml", 0.03)])
-def test_baselines_match_the_quantum_rnn_in_size(name, tolerance):
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+def test_baselines_match_the_quantum_rnn_in_recurrent_size_on_every_task(name):
+    """The issue's fairness rule: per task, each baseline's recurrent cell within 5% of the
+    quantum RNN's recurrent part (controller and circuit angles), counted on a built model.
+    The core reads the embedding, not the tokens, so any vocabulary gives the same count."""
     document = load_config(CONFIG / name)
-    counts = {}
-    for model in document["study"]["models"]:
-        run = run_config(document, "copying", model, 0)
-        task = build_task(run)
-        counts[model] = parameter_counts(build_model(model, run.model_settings, task.vocab_size, task.n_outputs, task.per_step))["total"]
-    for model, count in counts.items():
-        assert abs(count - counts["qrnn"]) <= tolerance * counts["qrnn"], counts
+    for task_name in TASKS:
+        counts = {}
+        for model in MODELS:
+            run = run_config(document, task_name, model, 0)
+            counts[model] = parameter_counts(build_model(model, run.model_settings, vocab_size=7, n_outputs=7, per_step=True))["recurrent"]
+        for model, count in counts.items():
+            assert abs(count - counts["qrnn"]) <= MATCH_TOLERANCE * counts["qrnn"], (task_name, counts)

@@ -28,6 +28,7 @@ def test_workflow_schema_is_a_relative_symlink_to_the_library_schema():
         {},
         {"study": {"variants": {"default": {}, "encoding_only": {"applies_to": ["qrnn"], "overrides": {"qrnn": {"variational": "none"}}}}}},
         {"models": {"rnn": {"hidden_size": 3}}, "resources": {"train": {"gpus": 1}}},
+        {"models": {"scornn": {"hidden_size": "matched"}}, "tasks": {"mnist": {"models": {"lstm": {"hidden_size": "matched"}}}}},
     ],
 )
 def test_snakemake_fills_the_same_defaults_as_the_library(raw):
