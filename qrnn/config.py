@@ -162,6 +162,15 @@ class ScoRNNConfig:
     orthogonal_learning_rate: float
 
 
+@dataclass(frozen=True)
+class TuningConfig:
+    """The learning-rate search (config section ``tuning``; qrnn.study.tuning)."""
+
+    enabled: bool
+    learning_rates: tuple[float, ...]
+    seed: int
+
+
 ModelConfig = QRNNConfig | ClassicalRNNConfig | ScoRNNConfig
 TaskConfig = CopyingConfig | MnistConfig | PermutedMnistConfig | SentimentConfig | LanguageModelConfig | TranslationConfig
 
@@ -296,7 +305,24 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
     _fill_defaults(document, schema, schema)
     for variant, settings in document.get("study", {}).get("variants", {}).items():
         _check_variant_overrides(document, variant, settings)
+    _check_tuning_seed(document, source)
     return document
+
+
+def _check_tuning_seed(document: dict[str, Any], source: str) -> None:
+    """The tuning seed must be none of the seeds of the runs it chooses a learning rate for
+    (study.seeds, and ablations.seeds / scaling.seeds when those blocks run): a reported run
+    that had also chosen its own learning rate would carry the luck it was chosen for."""
+    tuning = document["tuning"]
+    if not tuning["enabled"]:
+        return
+    blocks = ["study"] + [block for block in ("ablations", "scaling") if document[block]["enabled"]]
+    for block in blocks:
+        if tuning["seed"] in document[block]["seeds"]:
+            raise ConfigError(
+                f"{source}: tuning.seed {tuning['seed']} is also in {block}.seeds {document[block]['seeds']}; "
+                "choose a tuning seed that no reported run uses"
+            )
 
 
 def _check_variant_overrides(document: dict[str, Any], variant: str, settings: dict[str, Any]) -> None:

@@ -30,6 +30,10 @@ def interval(row: dict[str, Any], prefix: str = "") -> str:
     return "–" if math.isnan(low) else f"[{number(low)}, {number(high)}]"
 
 
+def learning_rate(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:g}"
+
+
 def seeds(value: float) -> str:
     if math.isnan(value):
         return "–"
@@ -42,6 +46,7 @@ def _main_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("model", lambda r: MODEL_NAMES.get(r["model"], r["model"]) + ("" if r["variant"] in ("default", "full") else f" ({r['variant']})")),
         ("seeds", lambda r: str(r["n_seeds"])),
         ("trainable parameters", lambda r: f"{r['trainable_parameters']:,}"),
+        ("learning rate", lambda r: learning_rate(r.get("learning_rate", math.nan))),
         (f"{metric} mean ± std", lambda r: f"{number(r['mean'])} ± {number(r['std'])}"),
         ("95% CI", interval),
         ("Δ vs quantum RNN", lambda r: number(r["difference"])),
