@@ -162,6 +162,15 @@ class ScoRNNConfig:
     orthogonal_learning_rate: float
 
 
+@dataclass(frozen=True)
+class TuningConfig:
+    """The learning-rate search (config section ``tuning``; qrnn.study.tuning)."""
+
+    enabled: bool
+    learning_rates: tuple[float, ...]
+    seed: int
+
+
 ModelConfig = QRNNConfig | ClassicalRNNConfig | ScoRNNConfig
 TaskConfig = CopyingConfig | MnistConfig | PermutedMnistConfig | SentimentConfig | LanguageModelConfig | TranslationConfig
 
@@ -299,6 +308,7 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
         _check_merged_models(document, section["models"], ("tasks", task, "models"), source)
     for variant, settings in document.get("study", {}).get("variants", {}).items():
         _check_variant_overrides(document, variant, settings, source)
+    _check_tuning_seed(document, source)
     return document
 
 
@@ -310,6 +320,22 @@ def _check_merged_models(document: dict[str, Any], overrides: dict[str, Any], wh
     error = _first_error({**document, "models": deep_merge(document["models"], overrides)})
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error, path_prefix=where)}")
+
+
+def _check_tuning_seed(document: dict[str, Any], source: str) -> None:
+    """The tuning seed must be none of the seeds of the runs it chooses a learning rate for
+    (study.seeds, and ablations.seeds / scaling.seeds when those blocks run): a reported run
+    that had also chosen its own learning rate would carry the luck it was chosen for."""
+    tuning = document["tuning"]
+    if not tuning["enabled"]:
+        return
+    blocks = ["study"] + [block for block in ("ablations", "scaling") if document[block]["enabled"]]
+    for block in blocks:
+        if tuning["seed"] in document[block]["seeds"]:
+            raise ConfigError(
+                f"{source}: tuning.seed {tuning['seed']} is also in {block}.seeds {document[block]['seeds']}; "
+                "choose a tuning seed that no reported run uses"
+            )
 
 
 def _check_variant_overrides(document: dict[str, Any], variant: str, settings: dict[str, Any], source: str) -> None:

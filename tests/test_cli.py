@@ -42,8 +42,8 @@ def test_the_parser_has_every_command_the_study_needs():
     names = {" ".join(path) for path in LEAVES}
     assert {"train", "prepare-data", "evaluate", "aggregate", "tables main", "figures learning-curves", "analyse compute-cost",
             "describe-study", "estimate", "audit", "audit-number", "scaling-table", "evaluate-noise", "hardware-resources",
-            "figures hardware-readout-error"} <= names
-    assert len(names) == 29
+            "figures hardware-readout-error", "tune select", "tables tuning"} <= names
+    assert len(names) == 31
 
 
 @pytest.mark.parametrize("path", sorted(LEAVES), ids=" ".join)

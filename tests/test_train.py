@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ from qrnn.errors import NonFiniteLossError
 from qrnn.study.resolve import run_config
 from qrnn.tasks.copying_task import CopyingTask
 from qrnn.training.loop import train
+from tests.interrupt import sigkill_after_evaluations
 
 SMALL = {
     "training": {"steps": 30, "eval_every": 10, "batch_size": 8, "eval_batches": 2},
@@ -84,15 +82,7 @@ def test_sigkill_then_rerun_resumes_to_the_uninterrupted_result(tmp_path):
     path = write_config(tmp_path, document)
     arguments = ["train", "--config", str(path), "--task", "copying", "--model", "qrnn", "--seed", "5", "--quiet"]
     killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, "-m", "qrnn", *arguments, "--out", str(killed)], stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait for the second checkpoint, then kill mid-training
-        history = killed / "history.csv"
-        if history.exists() and len(history.read_text().splitlines()) >= 3:
-            break
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    sigkill_after_evaluations([*arguments, "--out", str(killed)], killed, evaluations=2)  # mid-training, after the second checkpoint
     assert not (killed / "metrics.json").exists(), "the run finished before it could be killed; make it longer"
     steps_done = torch.load(killed / "checkpoint.pt", weights_only=False)["step"]
     assert 20 <= steps_done < 400

@@ -17,11 +17,11 @@ import os
 import sys
 import traceback
 
-from qrnn.cli import analysis, data, evaluate, figures, noise, study, tables, train
+from qrnn.cli import analysis, data, evaluate, figures, noise, study, tables, train, tune
 from qrnn.errors import QrnnError
 
 # In the order `qrnn --help` lists their sub-commands: the study's data flow, then the noise study.
-COMMAND_GROUPS = (train, data, evaluate, tables, figures, analysis, study, noise)
+COMMAND_GROUPS = (train, tune, data, evaluate, tables, figures, analysis, study, noise)
 DEBUG_VARIABLE = "QRNN_DEBUG"
 EXIT_ERROR = 1
 

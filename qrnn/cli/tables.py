@@ -1,4 +1,4 @@
-"""Tables from evaluated runs: `qrnn aggregate`, `qrnn tables main|ablations|noise`,
+"""Tables from evaluated runs: `qrnn aggregate`, `qrnn tables main|ablations|noise|tuning`,
 `qrnn scaling-table`, and `qrnn audit-number` (the runs behind one cell of a table)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _aggregate(args: argparse.Namespace) -> None:
 def _main_table(args: argparse.Namespace) -> None:
     from qrnn.tables.main import write_main_table
 
-    table = write_main_table(args.task, args.runs, args.out_prefix, args.out_verdict, seed=args.seed)
+    table = write_main_table(args.task, args.runs, args.out_prefix, args.out_verdict, seed=args.seed, tuning=args.tuning)
     print_json({"rows": len(table.rows), "out": [f"{args.out_prefix}.csv", str(args.out_verdict)]})
 
 
@@ -36,6 +36,13 @@ def _noise_table(args: argparse.Namespace) -> None:
 
     table = write_noise_table(args.noise, args.runs, args.out_prefix)
     print_json({"rows": len(table.rows), "seeds": table.rows[0]["n_seeds"], "out": f"{args.out_prefix}.csv"})
+
+
+def _tuning_table(args: argparse.Namespace) -> None:
+    from qrnn.tables.tuning import write_tuning_table
+
+    rows = write_tuning_table(args.choices, args.out_prefix)
+    print_json({"rows": len(rows), "out": [f"{args.out_prefix}.csv", f"{args.out_prefix}.md"]})
 
 
 def _scaling_table(args: argparse.Namespace) -> None:
@@ -54,11 +61,12 @@ def _audit_number(args: argparse.Namespace) -> None:
 
 def register(commands: argparse._SubParsersAction) -> None:
     _register_aggregate(commands)
-    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations, noise", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
+    tables = commands.add_parser("tables", help="significance tables: main results per task, ablations, noise; the learning-rate selection", description="Tables with significance tests, as CSV, Markdown, LaTeX and a provenance file per table.")
     kinds = tables.add_subparsers(dest="table", metavar="TABLE", required=True)
     _register_main_table(kinds)
     _register_ablation_table(kinds)
     _register_noise_table(kinds)
+    _register_tuning_table(kinds)
     _register_audit_number(commands)
     _register_scaling_table(commands)
 
@@ -95,6 +103,7 @@ def _register_main_table(kinds: argparse._SubParsersAction) -> None:
     main_table.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="evaluated run folders of the task")
     main_table.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_main")
     main_table.add_argument("--out-verdict", required=True, metavar="FILE", help="the verdict, Markdown")
+    main_table.add_argument("--tuning", nargs="+", metavar="JSON", help="the task's learning-rate choices (`qrnn tune select`), for the notes and the provenance")
     add_bootstrap_seed(main_table)
     main_table.set_defaults(handler=_main_table)
 
@@ -126,6 +135,18 @@ def _register_noise_table(kinds: argparse._SubParsersAction) -> None:
     noise.add_argument("--runs", required=True, nargs="+", metavar="RUNDIR", help="the trained run folders those CSVs evaluate (their metrics.json)")
     noise.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/copying_noise")
     noise.set_defaults(handler=_noise_table)
+
+
+def _register_tuning_table(kinds: argparse._SubParsersAction) -> None:
+    tuning = kinds.add_parser(
+        "tuning",
+        help="the learning rate chosen for each task and model, its grid, held-out value and search budget",
+        description="One row per choice file of `qrnn tune select`: task, model, chosen learning rate, the grid, the held-out "
+        "metric at the choice, how many candidates diverged, the budget (runs x max steps) and the tuning seed. Writes PREFIX.csv and PREFIX.md.",
+    )
+    tuning.add_argument("--choices", required=True, nargs="+", metavar="JSON", help="choice files, results/tuning/TASK/MODEL.json")
+    tuning.add_argument("--out-prefix", required=True, metavar="PREFIX", help="e.g. results/tables/tuning")
+    tuning.set_defaults(handler=_tuning_table)
 
 
 def _register_audit_number(commands: argparse._SubParsersAction) -> None:

@@ -11,11 +11,14 @@ from qrnn.config import MODELS, TASKS, load_config
 
 def _train(args: argparse.Namespace) -> None:
     from qrnn.study.resolve import run_config
+    from qrnn.study.tuning import apply_choice
     from qrnn.training.loop import train
     from qrnn.training.run_folder import prepare_run_folder
 
     use_threads(args)
     run = run_config(load_config(args.config), args.task, args.model, args.seed, args.variant)
+    if args.hyperparameters:
+        run = apply_choice(run, args.hyperparameters)
     discarded = prepare_run_folder(run, args.out, args.discard_stale_checkpoint)
     if discarded:
         print(f"qrnn: discarded a checkpoint made under other settings ({'; '.join(discarded)}); starting over", file=sys.stderr)
@@ -37,6 +40,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--variant", default="default", metavar="NAME", help="variant of the model settings, a key of study.variants (default: default)")
     train.add_argument("--out", required=True, metavar="DIR", help="run folder for config.json, history.csv, metrics.json, checkpoint.pt, train.log")
     train.add_argument("--data", metavar="DATADIR", help="processed data folder of a real-data task (`qrnn prepare-data`), e.g. data/mnist; copying needs none")
+    train.add_argument(
+        "--hyperparameters",
+        metavar="FILE",
+        help="the learning rate chosen for this task and model (`qrnn tune select`, results/tuning/TASK/MODEL.json); "
+        "it replaces training.learning_rate and is recorded in config.json. A file made for another task or model is refused",
+    )
     add_device(train)
     add_threads(train)
     add_quiet(train)

@@ -28,6 +28,7 @@ from qrnn.noise.settings import noise_and_hardware_jobs
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import data_folder, study_runs
 from qrnn.study.targets import analysis_job_count
+from qrnn.study.tuning import TUNED_VARIANT, tuned_pairs, tuning_runs
 from qrnn.tasks.registry import DATA_TASKS, build_task
 from qrnn.training.loop import build_optimizers
 
@@ -44,9 +45,11 @@ def job_count(document: dict[str, Any]) -> int:
     other_tasks = {task for task, *_ in runs} - set(document["study"]["tasks"])  # ablation/scaling tasks: test data only
     scaling = document["scaling"]  # one table, one figure per task
     scaling_jobs = 1 + len(scaling["tasks"]) if scaling["enabled"] else 0
+    pairs = tuned_pairs(document)  # a training job per grid value, a choice per pair, one tuning table
+    tuning_jobs = len(tuning_runs(document)) + len(pairs) + (1 if pairs else 0)
     return (
         2 * len(runs) + len(document["study"]["tasks"]) * JOBS_PER_TASK + len(other_tasks) + scaling_jobs + JOBS_PER_STUDY
-        + noise_and_hardware_jobs(document) + analysis_job_count(document)
+        + noise_and_hardware_jobs(document) + analysis_job_count(document) + tuning_jobs
     )
 
 
@@ -115,6 +118,9 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
     groups: dict[tuple[str, str, str], int] = {}
     for task, model, variant, _seed in runs:
         groups[(task, model, variant)] = groups.get((task, model, variant), 0) + 1
+    tuning = {(task, model, TUNED_VARIANT): len(document["tuning"]["learning_rates"]) for task, model in tuned_pairs(document)}
+    for group in tuning:
+        groups.setdefault(group, 0)  # timed even when only its tuning runs train
     costs = []
     try:
         for (task, model, variant), n_runs in tqdm(groups.items(), desc="timing", disable=not progress):
@@ -131,12 +137,15 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
     n_tasks = len(document["study"]["tasks"])
     per_task_seconds = (n_tasks * JOBS_PER_TASK + JOBS_PER_STUDY) * start_up
     run_seconds = sum(cost.n_runs * (cost.train_seconds + cost.evaluate_seconds) for cost in costs)
+    tuning_seconds = sum(tuning.get((cost.task, cost.model, cost.variant), 0) * cost.train_seconds for cost in costs)  # not evaluated
+    run_seconds += tuning_seconds
     gpus = resources["train"]["gpus"]
     return {
         "jobs": job_count(document),
         "training_runs": len(runs),
+        "tuning_runs": len(tuning_runs(document)),
         "core_hours": (run_seconds * cpus + per_task_seconds) / 3600,
-        "gpu_hours": sum(cost.n_runs * cost.train_seconds for cost in costs) * gpus / 3600,
+        "gpu_hours": (sum(cost.n_runs * cost.train_seconds for cost in costs) + tuning_seconds) * gpus / 3600,
         "threads_per_job": cpus,
         "start_up_seconds": start_up,
         "machine": machine_description(),
@@ -155,7 +164,7 @@ def machine_description() -> str:
 
 def format_estimate(result: dict[str, Any]) -> str:
     lines = [
-        f"{result['jobs']} jobs ({result['training_runs']} training runs, as many evaluations, and per-task jobs)",
+        f"{result['jobs']} jobs ({result['training_runs']} training runs, as many evaluations, {result['tuning_runs']} tuning runs, and per-task jobs)",
         f"timed on {result['machine']} with {result['threads_per_job']} thread(s) per job; "
         f"job start-up {result['start_up_seconds']:.1f} s",
         "",

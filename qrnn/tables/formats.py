@@ -35,6 +35,10 @@ def converged(row: dict[str, Any]) -> str:
     return f"{row['n_converged']} of {row['n_seeds']}"
 
 
+def learning_rate(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:g}"
+
+
 def seeds(value: float) -> str:
     if math.isnan(value):
         return "–"
@@ -48,6 +52,7 @@ def _main_columns(rows: list[dict[str, Any]]) -> list[Column]:
         ("seeds", lambda r: str(r["n_seeds"])),
         ("converged", converged),
         ("matched (recurrent) / total parameters", lambda r: f"{r['trainable_parameters_recurrent']:,} / {r['trainable_parameters']:,}"),
+        ("learning rate", lambda r: learning_rate(r.get("learning_rate", math.nan))),
         (f"{metric} mean ± std", lambda r: f"{number(r['mean'])} ± {number(r['std'])}"),
         ("95% CI", interval),
         ("Δ vs quantum RNN", lambda r: number(r["difference"])),

@@ -21,6 +21,7 @@ from qrnn.tables.convergence import convergence_columns, converged
 from qrnn.tables.formats import QUANTUM, latex, markdown
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, interval_note, seeds_for_power, summarise
 from qrnn.tables.verdict import QUANTUM_VIEW, VARIANT_VIEW, OutcomeWords, outcome, verdict
+from qrnn.tables.tuning import learning_rate, read_choices, tuning_note
 from qrnn.tasks.registry import TASK_CLASSES
 
 MAIN_VARIANTS = ("default", "full")  # the variant that stands for a model in the main table, by preference
@@ -139,9 +140,10 @@ class Table:
         self.provenance = cell_provenance(name, rows, labels, cell_groups, {key: [run_record(r) for r in group] for key, group in groups.items()})
 
 
-def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
-    """Task x model: parameters, the main metric's mean, std and bootstrap CI, and every
-    baseline compared with the quantum RNN (p Holm-corrected over the task's baselines)."""
+def main_table(task: str, results: list[RunResult], seed: int = 0, tuning: list[dict[str, Any]] | None = None) -> Table:
+    """Task x model: parameters, learning rate, the main metric's mean, std and bootstrap CI, and every
+    baseline compared with the quantum RNN (p Holm-corrected over the task's baselines);
+    ``tuning``: the task's learning-rate choices (qrnn.tables.tuning.read_choices), for the notes and provenance."""
     groups = _groups(results)
     metric, direction = main_metric(task, list(results[0].evaluation["metrics"]))
     quantum_variant = _pick_variant(groups, QUANTUM, MAIN_VARIANTS)
@@ -155,7 +157,7 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
         group = groups[(model, variant)]
         key, reference_key = f"{model}/{variant}", f"{QUANTUM}/{quantum_variant}"
         used[key] = group
-        row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "trainable_parameters_recurrent": _parameters(group, "recurrent"), "metric": metric, "better": direction}
+        row: dict[str, Any] = {"task": task, "model": model, "variant": variant, "n_seeds": len(group), "trainable_parameters": _parameters(group), "trainable_parameters_recurrent": _parameters(group, "recurrent"), "learning_rate": learning_rate([r.folder for r in group]), "metric": metric, "better": direction}
         row.update(_summary_columns(group, metric, seed))
         row.update(dict.fromkeys(COMPARISON_COLUMNS, math.nan))  # stay NaN for the quantum RNN itself
         row.update(difference_interval_method="", not_converged="", outcome="")
@@ -176,11 +178,13 @@ def main_table(task: str, results: list[RunResult], seed: int = 0) -> Table:
         f"Holm-corrected over the {sum(1 for r in rows if r['model'] != QUANTUM)} baselines of this task; effect size: Hedges' g (baseline minus quantum); "
         "seeds for 80% power: per model, two-sided t-test at the observed Cohen's d and alpha 0.05 / (number of baselines).",
     ]
-    return Table(f"{task}_main", f"{task}: main results", rows, labels, used, cell_groups, notes, header)
+    table = Table(f"{task}_main", f"{task}: main results", rows, labels, used, cell_groups, notes + ([tuning_note(tuning)] if tuning else []), header)
+    table.provenance["tuning"] = tuning or []  # the choice files behind the learning_rate column
+    return table
 
 
 _OWN_COLUMNS = {
-    "task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_recurrent", "trainable_parameters_classical", "trainable_parameters_quantum",
+    "task", "model", "variant", "n_seeds", "trainable_parameters", "trainable_parameters_recurrent", "learning_rate", "trainable_parameters_classical", "trainable_parameters_quantum",
     "metric", "better", "mean", "std", "ci95_low", "ci95_high", "interval_method", "n_converged",
 }
 CONVERGENCE_NOTE = (
@@ -267,9 +271,9 @@ def write_table(table: Table, out_prefix: str | Path, extra: dict[str | Path, st
     atomic.write_texts({**table_texts(table, out_prefix), **(extra or {})})
 
 
-def write_main_table(task: str, run_dirs: list[str | Path], out_prefix: str | Path, out_verdict: str | Path, seed: int = 0) -> Table:
-    """The main table of ``task`` (CSV, Markdown, LaTeX, provenance) and its verdict (Markdown)."""
-    table = main_table(task, collect(run_dirs, task), seed)
+def write_main_table(task: str, run_dirs: list[str | Path], out_prefix: str | Path, out_verdict: str | Path, seed: int = 0, tuning: list[str | Path] | None = None) -> Table:
+    """The main table of ``task`` (CSV, Markdown, LaTeX, provenance) and its verdict (Markdown); ``tuning``: its choice files."""
+    table = main_table(task, collect(run_dirs, task), seed, read_choices(tuning) if tuning else None)
     write_table(table, out_prefix, {out_verdict: verdict(task, table.rows)})
     return table
 

@@ -6,6 +6,8 @@ rule main_table:
     input:
         evaluations=lambda wildcards: [f"{folder}/evaluation.json" for folder in main_runs(wildcards.task)],
         metrics=lambda wildcards: [f"{folder}/metrics.json" for folder in main_runs(wildcards.task)],
+        run_configs=lambda wildcards: [f"{folder}/config.json" for folder in main_runs(wildcards.task)],
+        tuning=lambda wildcards: [choice_path(task, model) for task, model in TUNED_PAIRS if task == wildcards.task],
     output:
         csv="results/tables/{task}_main.csv",
         md=report(
@@ -25,6 +27,7 @@ rule main_table:
     params:
         runs=lambda wildcards: main_runs(wildcards.task),
         prefix=lambda wildcards, output: output.csv.removesuffix(".csv"),
+        tuning=lambda wildcards, input: f"--tuning {' '.join(input.tuning)}" if input.tuning else "",
     log:
         "results/logs/main_table/{task}.log",
     benchmark:
@@ -36,7 +39,7 @@ rule main_table:
         CONDA_ENVIRONMENT
     shell:
         "qrnn tables main --task {wildcards.task} --runs {params.runs} --out-prefix {params.prefix}"
-        " --out-verdict {output.verdict} > {log} 2>&1"
+        " --out-verdict {output.verdict} {params.tuning} > {log} 2>&1"
 
 
 rule ablation_table:

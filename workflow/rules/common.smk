@@ -12,6 +12,7 @@ from qrnn.tasks.registry import DATA_TASKS
 from qrnn.study.ablations import ablation_runs
 from qrnn.study.scaling import scaling_runs
 from qrnn.study.runs import curve_reference, data_document, data_folder, run_document, study_runs
+from qrnn.study.tuning import TUNED_VARIANT, candidate_document, candidate_learning_rate, candidate_name, choice_path, tuned_pairs, tuning_folder
 
 
 # Snakemake reads the config files with plain PyYAML, which keeps the last of two equal
@@ -23,6 +24,8 @@ for config_path in workflow.configfiles:
 # merged into `models`, must still satisfy it).
 STUDY = resolve_config(config, source="workflow config")
 RUNS = study_runs(STUDY)
+# The (task, model) pairs whose learning rate is tuned (rules/tuning.smk); none when tuning is off.
+TUNED_PAIRS = tuned_pairs(STUDY)
 
 TRAIN = STUDY["resources"]["train"]
 EVALUATE = STUDY["resources"]["evaluate"]
@@ -57,6 +60,7 @@ wildcard_constraints:
     model="|".join(MODELS),
     variant="[a-z0-9_]+",
     seed=r"\d+",
+    candidate=r"lr[0-9.e+-]+",  # a tuning run's folder, named by its learning rate (qrnn.study.tuning.candidate_name)
 
 
 def device(resources):
@@ -86,6 +90,35 @@ def run_files(name):
 def run_settings(wildcards):
     document = run_document(STUDY, wildcards.task, wildcards.model, wildcards.variant)
     return json.dumps(document, sort_keys=True)
+
+
+def tuning_run_settings(wildcards):
+    """A tuning run's settings: the task's training settings at the grid value its folder names."""
+    rate = candidate_learning_rate(STUDY, wildcards.candidate)
+    return json.dumps(candidate_document(STUDY, wildcards.task, wildcards.model, rate), sort_keys=True)
+
+
+def tuned_choice(wildcards):
+    """The learning rate chosen for the run's task and model: an input of its training when tuning is on."""
+    return [choice_path(wildcards.task, wildcards.model)] if (wildcards.task, wildcards.model) in TUNED_PAIRS else []
+
+
+def hyperparameters_option(wildcards, input):
+    return f"--hyperparameters {input.hyperparameters}" if input.hyperparameters else ""
+
+
+def tuning_candidates(task, model):
+    """The folders of the tuning runs of (task, model), one per value of the grid."""
+    return [f"{tuning_folder(task, model)}/{candidate_name(rate)}" for rate in STUDY["tuning"]["learning_rates"]]
+
+
+def tuning_files(name):
+    """Input function: file `name` of every tuning run of the job's task and model."""
+
+    def files(wildcards):
+        return [f"{folder}/{name}" for folder in tuning_candidates(wildcards.task, wildcards.model)]
+
+    return files
 
 
 def data_settings(wildcards):
@@ -137,6 +170,7 @@ def final_outputs():
     return [
         *(f"results/runs/{t}/{m}/{v}/{s}/evaluation.json" for t, m, v, s in RUNS),
         *(["results/tables/scaling.csv", "results/tables/scaling.md"] if scaling["enabled"] else []),
+        *(["results/tables/tuning.csv", "results/tables/tuning.md"] if TUNED_PAIRS else []),
         *(expand("results/figures/scaling_{task}.{ext}", task=scaling["tasks"] if scaling["enabled"] else [], ext=["png", "pdf"])),
         *expand("results/tables/{task}.{ext}", task=tasks, ext=["csv", "md", "json"]),
         *expand("results/tables/{task}_curves{kind}.csv", task=tasks, kind=["", "_mean"]),

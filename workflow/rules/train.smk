@@ -2,15 +2,22 @@
 # undeclared on purpose. Snakemake deletes the declared outputs of a failed or interrupted
 # job, and the checkpoint is what a rerun (--rerun-incomplete) resumes from. A checkpoint
 # of older settings (the run's params changed) is discarded and the run starts over.
+#
+# With tuning on, the learning rate chosen for the run's task and model (rules/tuning.smk) is
+# an input, so a new choice retrains exactly the runs of that task and model.
 rule train:
     input:
         data=train_data,
+        hyperparameters=tuned_choice,
     output:
         metrics="results/runs/{task}/{model}/{variant}/{seed}/metrics.json",
         history="results/runs/{task}/{model}/{variant}/{seed}/history.csv",
         run_config="results/runs/{task}/{model}/{variant}/{seed}/config.json",
     params:
         settings=run_settings,
+        variant=lambda wildcards: wildcards.variant,
+        seed=lambda wildcards: wildcards.seed,
+        hyperparameters=hyperparameters_option,
         folder=lambda wildcards, output: Path(output.metrics).parent,
         device=device(TRAIN),
         data=train_data_option,
@@ -27,6 +34,6 @@ rule train:
         CONDA_ENVIRONMENT
     shell:
         "printf '%s' {params.settings:q} | qrnn train --config - --task {wildcards.task}"
-        " --model {wildcards.model} --variant {wildcards.variant} --seed {wildcards.seed}"
+        " --model {wildcards.model} --variant {params.variant} --seed {params.seed} {params.hyperparameters}"
         " --out {params.folder} {params.data} --device {params.device} --threads {threads} --quiet"
         " --discard-stale-checkpoint > {log} 2>&1"
