@@ -22,7 +22,7 @@ from qrnn.tasks.copying_task import CopyingTask
 from qrnn.training.loop import train
 
 SMALL = {
-    "training": {"steps": 30, "eval_every": 10, "batch_size": 8, "eval_batches": 2},
+    "training": {"max_steps": 30, "eval_every": 10, "batch_size": 8, "eval_batches": 2},
     "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
     "models": {
         "qrnn": {"n_qubits": 3, "embedding_dim": 4, "controller": {"width": 8, "dropout": 0.1}},
@@ -80,7 +80,7 @@ def test_different_seeds_give_different_numbers(tmp_path):
 
 
 def test_sigkill_then_rerun_resumes_to_the_uninterrupted_result(tmp_path):
-    document = {**SMALL, "training": {"steps": 400, "eval_every": 20, "batch_size": 8, "eval_batches": 2}}
+    document = {**SMALL, "training": {"max_steps": 400, "eval_every": 20, "batch_size": 8, "eval_batches": 2}}
     path = write_config(tmp_path, document)
     arguments = ["train", "--config", str(path), "--task", "copying", "--model", "qrnn", "--seed", "5", "--quiet"]
     killed = tmp_path / "killed"
@@ -139,7 +139,7 @@ def test_bad_arguments_give_one_line_errors(tmp_path, arguments, expected):
     "text,expected",
     [
         ("models:\n  qrnn:\n    n_qbits: 4\n", "unknown key models.qrnn.n_qbits"),
-        ("training:\n  steps: many\n", "training.steps: 'many' is not of type 'integer'"),
+        ("training:\n  max_steps: many\n", "training.max_steps: 'many' is not of type 'integer'"),
         ("training: [1, 2\n", "not valid YAML"),
         ("models:\n  scornn:\n    hidden_size: 4\n    n_negative: 9\n", "models.scornn"),
     ],

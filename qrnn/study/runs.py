@@ -44,19 +44,18 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
 
 def run_document(document: dict[str, Any], task: str, model: str, variant: str) -> dict[str, Any]:
     """The smallest config document from which ``qrnn train`` resolves the same run settings
-    as from ``document`` (any seed): training, this task's and this model's sections, and
-    this variant restricted to this model."""
+    as from ``document`` (any seed): training (resolved for this task and variant), this
+    task's and this model's sections, and this variant restricted to this model."""
     run_config(document, task, model, 0, variant)  # raise here, not in the job, if it cannot resolve
     task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
     overrides = variant_settings(document, variant, task)["overrides"]
-    training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
-    task_section = {key: document["tasks"][task][key] for key in task_fields}
-    if training is not document["training"] and "steps" in task_section:
-        task_section["steps"] = 0  # the block's steps win over the task's (as in run_config)
+    # The task's own training keys and a block's max_steps, resolved here, so the job's
+    # document needs no tasks.<task>.training (and a change to another task's keys redoes nothing).
+    training = variant_training(document, variant, task)
     return {
         "training": {key: training[key] for key in training_fields},
-        "tasks": {task: task_section},
+        "tasks": {task: {key: document["tasks"][task][key] for key in task_fields}},
         "models": {model: document["models"][model]},
         "study": {"variants": {variant: {"applies_to": [model], "overrides": {model: overrides[model]} if model in overrides else {}}}},
     }

@@ -23,7 +23,7 @@ from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
+        "training": {"max_steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
         "models": {"qrnn": {"n_qubits": 3, "embedding_dim": 4, "controller": {"width": 8}}, "rnn": {"hidden_size": 8, "embedding_dim": 4}},
         "study": {"test_sequences": 90},
