@@ -28,7 +28,9 @@ MODELS = ("qrnn", "rnn", "lstm", "scornn")
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    steps: int
+    max_steps: int
+    patience: int
+    min_delta: float
     batch_size: int
     optimizer: str
     learning_rate: float
@@ -47,7 +49,6 @@ class CopyingConfig:
 
 @dataclass(frozen=True)
 class MnistConfig:
-    steps: int
     source: str
     order: str
     split_seed: int
@@ -61,7 +62,6 @@ class MnistConfig:
 
 @dataclass(frozen=True)
 class PermutedMnistConfig:
-    steps: int
     source: str
     order: str
     split_seed: int
@@ -75,7 +75,6 @@ class PermutedMnistConfig:
 
 @dataclass(frozen=True)
 class SentimentConfig:
-    steps: int
     source: str
     split_seed: int
     valid_fraction: float
@@ -90,7 +89,6 @@ class SentimentConfig:
 
 @dataclass(frozen=True)
 class LanguageModelConfig:
-    steps: int
     source: str
     bptt_length: int
     max_test_tokens: int
@@ -100,7 +98,6 @@ class LanguageModelConfig:
 
 @dataclass(frozen=True)
 class TranslationConfig:
-    steps: int
     source: str
     split_seed: int
     valid_fraction: float
@@ -308,6 +305,8 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
         _check_merged_models(document, section["models"], ("tasks", task, "models"), source)
     for variant, settings in document.get("study", {}).get("variants", {}).items():
         _check_variant_overrides(document, variant, settings, source)
+    for task, settings in document.get("tasks", {}).items():
+        _check_task_training(document, task, settings.get("training", {}))
     _check_tuning_seed(document, source)
     return document
 
@@ -320,6 +319,22 @@ def _check_merged_models(document: dict[str, Any], overrides: dict[str, Any], wh
     error = _first_error({**document, "models": deep_merge(document["models"], overrides)})
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error, path_prefix=where)}")
+
+
+def _check_task_training(document: dict[str, Any], task: str, overrides: dict[str, Any]) -> None:
+    """A task's ``training`` mapping merged over the training section must still satisfy
+    the schema; the error names the key inside it (tasks.<task>.training.<key>)."""
+    if not overrides:
+        return
+    error = _first_error({**document, "training": deep_merge(document["training"], overrides)})
+    if error is not None:
+        raise ConfigError(_describe(error, path_prefix=("tasks", task, "training")))
+
+
+def task_training(document: dict[str, Any], task: str) -> dict[str, Any]:
+    """The training section for the runs of ``task``: ``training`` with the task's own
+    ``tasks.<task>.training`` keys laid over it."""
+    return deep_merge(document["training"], document["tasks"].get(task, {}).get("training", {}))
 
 
 def _check_tuning_seed(document: dict[str, Any], source: str) -> None:

@@ -10,7 +10,7 @@ from qrnn.study.ablations import PRESETS, ablation_variant
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import run_document, study_runs
 
-BLOCK = {"ablations": {"enabled": True, "variants": ["full", "no_feedback"], "seeds": [4], "steps": 7}}
+BLOCK = {"ablations": {"enabled": True, "variants": ["full", "no_feedback"], "seeds": [4], "max_steps": 7}}
 ONLY_LSTM = {"study": {"models": ["lstm"], "seeds": [0]}}
 
 
@@ -33,8 +33,8 @@ def test_the_block_adds_qrnn_runs_with_its_own_seeds_and_steps():
     document = validate(deep_merge(ONLY_LSTM, BLOCK))
     runs = study_runs(document)
     assert runs == [("copying", "lstm", "default", 0), ("copying", "qrnn", "full", 4), ("copying", "qrnn", "no_feedback", 4)]
-    assert run_config(document, "copying", "qrnn", 4, "no_feedback").training.steps == 7
-    assert run_config(document, "copying", "lstm", 0).training.steps == 1000
+    assert run_config(document, "copying", "qrnn", 4, "no_feedback").training.max_steps == 7
+    assert run_config(document, "copying", "lstm", 0).training.max_steps == 1000
     assert study_runs(validate(ONLY_LSTM)) == runs[:1]  # disabled by default
 
 
@@ -47,7 +47,7 @@ def test_run_document_of_an_ablation_run_resolves_to_the_same_run():
 
 def test_a_study_variant_may_share_a_preset_name_only_with_the_same_meaning():
     same = {"study": {"variants": {"default": {}, "no_feedback": {"applies_to": ["qrnn"], "overrides": {"qrnn": {"readout_feedback": False}}}}}}
-    document = validate(deep_merge(deep_merge(ONLY_LSTM, BLOCK), deep_merge(same, {"ablations": {"steps": None}})))
+    document = validate(deep_merge(deep_merge(ONLY_LSTM, BLOCK), deep_merge(same, {"ablations": {"max_steps": None}})))
     assert study_runs(document).count(("copying", "qrnn", "no_feedback", 4)) == 1
     other = deep_merge(same, {"study": {"variants": {"no_feedback": {"overrides": {"qrnn": {"n_layers": 2}}}}}})
     with pytest.raises(ConfigError, match=r"study.variants.no_feedback: the ablations block defines it too, with other settings"):

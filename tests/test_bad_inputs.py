@@ -31,7 +31,7 @@ from qrnn.study.resolve import run_config
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SMALL = {
-    "training": {"steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
+    "training": {"max_steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
     "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
     "study": {"test_sequences": 8},
     "models": {"qrnn": {"n_qubits": 2, "embedding_dim": 4, "controller": {"width": 8}}, "rnn": {"hidden_size": 8, "embedding_dim": 4}},

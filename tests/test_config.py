@@ -76,6 +76,22 @@ def test_bad_overrides_name_the_dotted_path(overrides, expected):
 
 
 @pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"max_step": 4}, "unknown key tasks.sentiment.training.max_step (allowed here: batch_size, eval_batches"),
+        ({"patience": -1}, "tasks.sentiment.training.patience: -1 is less than the minimum of 0"),
+        ({"min_delta": "small"}, "tasks.sentiment.training.min_delta: 'small' is not of type 'number'"),
+    ],
+)
+def test_bad_task_training_keys_name_the_dotted_path(overrides, expected):
+    """A task's training keys are those of the training section, checked as it is."""
+    with pytest.raises(ConfigError) as error:
+        validate({"tasks": {"sentiment": {"training": overrides}}})
+    assert expected in str(error.value)
+
+
+
+@pytest.mark.parametrize(
     "raw,expected",
     [
         ({"study": {"variants": {"Encoding-Only": {}}}}, "study.variants: 'Encoding-Only' does not match"),
@@ -92,8 +108,8 @@ def test_bad_study_keys_are_named(raw, expected):
 
 
 def test_config_can_come_from_standard_input(monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(yaml.safe_dump({"training": {"steps": 7}})))
-    assert load_config("-")["training"]["steps"] == 7
+    monkeypatch.setattr(sys, "stdin", io.StringIO(yaml.safe_dump({"training": {"max_steps": 7}})))
+    assert load_config("-")["training"]["max_steps"] == 7
     monkeypatch.setattr(sys, "stdin", io.StringIO("training:\n  stpes: 7\n"))
     with pytest.raises(ConfigError, match=r"<stdin>: unknown key training.stpes"):
         load_config("-")
@@ -101,7 +117,7 @@ def test_config_can_come_from_standard_input(monkeypatch):
 
 def test_train_command_takes_a_variant(tmp_path):
     document = {
-        "training": {"steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
+        "training": {"max_steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 2, "copy_length": 2, "n_symbols": 3}},
         "study": {"variants": {"wide": {"applies_to": ["rnn"], "overrides": {"rnn": {"hidden_size": 9}}}}},
     }
@@ -117,7 +133,7 @@ def test_train_command_takes_a_variant(tmp_path):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        (b"training:\n  steps: 3\nstudy: {}\ntraining:\n  steps: 4\n", r"bad.yaml: line 4: key 'training' given twice \(first at line 1\)"),
+        (b"training:\n  max_steps: 3\nstudy: {}\ntraining:\n  max_steps: 4\n", r"bad.yaml: line 4: key 'training' given twice \(first at line 1\)"),
         (b"training:\n  eval_every: 2\n  eval_every: 3\n", r"bad.yaml: line 3: key 'eval_every' given twice"),
         (b"# r\xe9sum\xe9\ntraining: {}\n", r"bad.yaml: line 1: not UTF-8 text \(byte 0xe9"),
         (b"training: {learning_rate: .nan}\n", r"bad.yaml: training.learning_rate: must be a finite number"),

@@ -8,7 +8,7 @@ from qrnn.study.estimate import estimate, format_estimate
 
 TINY = {
     "study": {"models": ["qrnn", "rnn"], "seeds": [0, 1, 2], "test_sequences": 100},
-    "training": {"steps": 1000, "eval_every": 100, "eval_batches": 2, "batch_size": 10},
+    "training": {"max_steps": 1000, "eval_every": 100, "eval_batches": 2, "batch_size": 10},
     "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
     "models": {"qrnn": {"n_qubits": 2, "embedding_dim": 4, "controller": {"width": 4}}, "rnn": {"hidden_size": 4, "embedding_dim": 4}},
     "resources": {"train": {"cpus": 2, "gpus": 1}},

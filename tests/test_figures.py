@@ -50,6 +50,14 @@ def test_mean_and_band_over_seeds(tmp_path):
     np.testing.assert_allclose(high, [1.2, 0.8])
 
 
+def test_seeds_that_stopped_early_leave_the_mean_where_their_curves_end():
+    steps, mean, low, high = over_seeds({0: {10: 1.0, 20: 0.8, 30: 0.7}, 1: {10: 2.0}})
+    assert steps.tolist() == [10, 20, 30]
+    np.testing.assert_allclose(mean, [1.5, 0.8, 0.7])
+    np.testing.assert_allclose(low, [1.0, 0.8, 0.7])
+    np.testing.assert_allclose(high, [2.0, 0.8, 0.7])
+
+
 def test_a_missing_column_is_named(tmp_path):
     (tmp_path / "curves.csv").write_text(CURVES)
     with pytest.raises(QrnnError, match=r"lacks the column\(s\) eval_copy_accuracy_fraction"):

@@ -11,7 +11,7 @@ from qrnn.training.run_folder import prepare_run_folder
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
+        "training": {"max_steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
         "models": {"rnn": {"hidden_size": 8, "embedding_dim": 4}},
     }

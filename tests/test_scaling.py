@@ -19,7 +19,7 @@ from qrnn.tasks.registry import build_task
 
 GRID = {
     "study": {"models": ["qrnn"], "seeds": [0]},
-    "scaling": {"enabled": True, "qubits": [3, 5], "depths": [1, 2], "baselines": ["rnn", "lstm", "scornn"], "seeds": [1], "steps": 5},
+    "scaling": {"enabled": True, "qubits": [3, 5], "depths": [1, 2], "baselines": ["rnn", "lstm", "scornn"], "seeds": [1], "max_steps": 5},
 }
 
 
@@ -43,7 +43,7 @@ def test_the_grid_expands_into_qrnn_points_and_matched_baselines():
         ("copying", model, f"n3_l1_{suffix}", 1) for suffix in ("params", "width") for model in ("rnn", "lstm", "scornn")
     ]
     assert set(study_runs(validate(GRID))) == {("copying", "qrnn", "default", 0), *runs}
-    assert run_config(validate(GRID), "copying", "lstm", 1, "n5_l2_width").training.steps == 5
+    assert run_config(validate(GRID), "copying", "lstm", 1, "n5_l2_width").training.max_steps == 5
 
 
 @pytest.mark.parametrize("n,layers", [(3, 1), (5, 2)])

@@ -60,7 +60,7 @@ def test_run_document_changes_only_with_what_the_run_depends_on():
     for change in unrelated:
         assert run_document(validate(deep_merge(STUDY, change)), "copying", "qrnn", "encoding_only") == before, change
     related = [
-        {"training": {"steps": 5}},
+        {"training": {"max_steps": 5}},
         {"tasks": {"copying": {"blank_length": 3}}},
         {"models": {"qrnn": {"n_qubits": 3}}},
         {"study": {"variants": {"encoding_only": {"overrides": {"qrnn": {"n_layers": 2}}}}}},
@@ -89,3 +89,30 @@ def test_study_description_is_the_resolved_config_again(tmp_path):
     text = (tmp_path / "study.yaml").read_text()
     assert "# 6 training runs; git revision " in text
     assert validate(yaml.safe_load(text)) == document
+
+
+TASK_TRAINING = {
+    "study": {"tasks": ["copying", "mnist"], "models": ["lstm"]},
+    "training": {"max_steps": 300, "patience": 4, "learning_rate": 0.002},
+    "tasks": {"mnist": {"training": {"max_steps": 50, "patience": 2}}},
+    "ablations": {"tasks": ["copying", "mnist"], "variants": ["full"], "max_steps": 7},
+}
+
+
+def test_a_task_overrides_training_keys_and_a_block_max_steps_wins_over_it():
+    document = validate(TASK_TRAINING)
+    copying, mnist = (run_config(document, task, "lstm", 0).training for task in ("copying", "mnist"))
+    assert (copying.max_steps, copying.patience, copying.learning_rate) == (300, 4, 0.002)
+    assert (mnist.max_steps, mnist.patience, mnist.learning_rate) == (50, 2, 0.002)
+    ablation = run_config(document, "mnist", "qrnn", 0, "full").training
+    assert (ablation.max_steps, ablation.patience) == (7, 2)  # the block's max_steps, the task's other keys
+
+
+@pytest.mark.parametrize("model,variant", [("lstm", "default"), ("qrnn", "full")])
+def test_run_document_carries_the_task_training_keys_resolved(model, variant):
+    document = validate(TASK_TRAINING)
+    small = validate(run_document(document, "mnist", model, variant))
+    assert "training" not in small["tasks"]["mnist"]  # resolved into the training section
+    assert run_config(small, "mnist", model, 3, variant) == run_config(document, "mnist", model, 3, variant)
+    other_task = deep_merge(TASK_TRAINING, {"tasks": {"copying": {"training": {"patience": 9}}}})
+    assert run_document(validate(other_task), "mnist", model, variant) == run_document(document, "mnist", model, variant)

@@ -27,7 +27,7 @@ from tests.interrupt import sigkill_after_evaluations
 from tests.test_tables import make_run
 from tests.test_train import SMALL, history_without_timings, run_cli, write_config
 
-TRAINING = {"steps": 30, "batch_size": 8, "optimizer": "adam", "learning_rate": 0.001, "gradient_clip": 1.0, "eval_every": 10, "eval_batches": 2, "eval_seed": 1234}
+TRAINING = {"max_steps": 30, "patience": 0, "min_delta": 0.0, "batch_size": 8, "optimizer": "adam", "learning_rate": 0.001, "gradient_clip": 1.0, "eval_every": 10, "eval_batches": 2, "eval_seed": 1234}
 
 
 def candidate(root: Path, learning_rate: float, values: list[float], metric: str = "loss", task: str = "copying", model: str = "lstm", **metrics) -> Path:
@@ -88,9 +88,9 @@ def test_metrics_best_is_read_before_the_history(tmp_path):
 def test_candidates_that_differ_in_more_than_the_learning_rate_are_refused(tmp_path):
     folders = [candidate(tmp_path, 0.001, [0.5]), candidate(tmp_path, 0.01, [0.3])]
     config = json.loads((folders[1] / "config.json").read_text())
-    config["training"]["steps"] = 60
+    config["training"]["max_steps"] = 60
     (folders[1] / "config.json").write_text(json.dumps(config))
-    with pytest.raises(QrnnError, match=r"differ in more than the learning rate: training.steps: 30 -> 60"):
+    with pytest.raises(QrnnError, match=r"differ in more than the learning rate: training.max_steps: 30 -> 60"):
         select_learning_rate("copying", "lstm", folders)
     with pytest.raises(QrnnError, match="is a run of copying/lstm, not copying/rnn"):
         select_learning_rate("copying", "rnn", folders[:1])
@@ -119,7 +119,7 @@ def test_the_tuning_runs_cover_every_trained_task_and_model_and_are_counted_as_j
 
 
 def tuning_config(tmp_path: Path, steps: int = 30) -> tuple[Path, dict]:
-    document = {**SMALL, "training": {**SMALL["training"], "steps": steps}, "tuning": {"enabled": True, "learning_rates": [0.003, 0.01, 0.03], "seed": 1000}}
+    document = {**SMALL, "training": {**SMALL["training"], "max_steps": steps}, "tuning": {"enabled": True, "learning_rates": [0.003, 0.01, 0.03], "seed": 1000}}
     return write_config(tmp_path, document), document
 
 

@@ -74,6 +74,7 @@ def evaluation_and_tables(run_dir, data_dir, device: str = "cpu", batch_size: in
         "model": run.config.model,
         "variant": run.config.variant,
         "seed": run.config.seed,
+        "weights_step": run.best_step,  # the run's best held-out evaluation (metrics.json best_step)
         "metrics": result["metrics"],
         "main_metric": list(run.task.main_metric),
         "reference": run.task.reference_metrics(),

@@ -33,10 +33,15 @@ def read_curves(path: str | Path, column: str) -> Curves:
 
 
 def over_seeds(per_seed: dict[int, dict[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Steps evaluated in every seed, and the mean, minimum and maximum over seeds there."""
-    steps = sorted(set.intersection(*(set(values) for values in per_seed.values())))
-    values = np.array([[per_seed[seed][step] for step in steps] for seed in sorted(per_seed)])
-    return np.array(steps), values.mean(axis=0), values.min(axis=0), values.max(axis=0)
+    """Steps evaluated in any seed, and the mean, minimum and maximum there over the seeds
+    that reached them: a run that stopped on a plateau ends its curve early, and the others
+    go on without it (so the curve shows how long the longest run trained)."""
+    steps = sorted(set().union(*(set(values) for values in per_seed.values())))
+    reached = [[per_seed[seed][step] for seed in sorted(per_seed) if step in per_seed[seed]] for step in steps]
+    return (
+        np.array(steps), np.array([np.mean(values) for values in reached]),
+        np.array([min(values) for values in reached]), np.array([max(values) for values in reached]),
+    )
 
 
 def _axis_label(column: str) -> str:

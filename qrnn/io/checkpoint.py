@@ -14,7 +14,7 @@ import torch
 
 from qrnn.errors import QrnnError
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: the stopping rule's state and the best weights (issue 22); a format-1 run starts over
 REQUIRED_KEYS = ("format", "config", "model", "step")
 
 

@@ -3,7 +3,8 @@
 Each distinct (task, model, variant) of the study is built at its configured size and
 timed for a few training steps (forward, backward, optimizer) and a few held-out
 forwards, with the thread count a training job gets (``resources.train.cpus``). A run
-then costs steps x step time + its periodic evaluations + process start-up, the test-set
+then costs max_steps x step time + its periodic evaluations + process start-up (an upper
+bound for runs that stop on a plateau earlier), the test-set
 evaluation job costs its forwards + start-up, and the per-task jobs (test data, table,
 figure) are counted at start-up cost. Times are CPU times of this machine; on a GPU
 (``resources.train.gpus`` > 0) a run is usually faster, so GPU-hours are an upper bound.
@@ -110,7 +111,6 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
     """Jobs and costs of the study in ``document`` (a validated config)."""
     runs = study_runs(document)
     resources = document["resources"]
-    training = document["training"]
     cpus = resources["train"]["cpus"]
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(cpus)
@@ -125,11 +125,12 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
     try:
         for (task, model, variant), n_runs in tqdm(groups.items(), desc="timing", disable=not progress):
             step, forward = time_run(document, task, model, variant, calibration_steps)
-            evaluations = training["steps"] // training["eval_every"] * training["eval_batches"]
-            test_batches = math.ceil(document["study"]["test_sequences"] / training["batch_size"])
+            training = run_config(document, task, model, 0, variant).training  # the task's and the block's keys applied
+            evaluations = training.max_steps // training.eval_every * training.eval_batches
+            test_batches = math.ceil(document["study"]["test_sequences"] / training.batch_size)
             costs.append(RunCost(
                 task, model, variant, n_runs, step,
-                train_seconds=training["steps"] * step + evaluations * forward + start_up,
+                train_seconds=training.max_steps * step + evaluations * forward + start_up,
                 evaluate_seconds=test_batches * forward + start_up,
             ))
     finally:
@@ -180,5 +181,6 @@ def format_estimate(result: dict[str, Any]) -> str:
         "",
         f"total: {result['core_hours']:.1f} core-hours, {result['gpu_hours']:.1f} GPU-hours"
         + (" (upper bound: timed on CPU)" if result["gpu_hours"] else " (resources.train.gpus is 0)"),
+        "every run counted at training.max_steps: runs that stop on a plateau cost less",
     ]
     return "\n".join(lines)

@@ -7,7 +7,6 @@ every study variant's overrides); generated variants come from code and need no 
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from qrnn.config import MODELS, RunConfig, TrainingConfig, build_settings, check_overrides_apply, deep_merge, model_config, task_config
@@ -40,19 +39,12 @@ def run_config(document: dict[str, Any], task: str, model: str, seed: int, varia
     if model not in applies_to:
         raise ConfigError(f"variant {variant!r} does not apply to model {model!r} (study.variants.{variant}.applies_to: {', '.join(applies_to)})")
     models = variant_models(document, variant, task)
-    # Steps: an ablations/scaling block's own `steps`, else the task's (when > 0), else training.steps.
-    training_section = variant_training(document, variant)
-    training = build_settings(TrainingConfig, training_section)
-    if training_section is not document["training"] and hasattr(task_settings, "steps"):
-        task_settings = dataclasses.replace(task_settings, steps=0)  # recorded as not applying
-    elif getattr(task_settings, "steps", 0) > 0:
-        training = dataclasses.replace(training, steps=task_settings.steps)
     return RunConfig(
         task=task,
         model=model,
         variant=variant,
         seed=seed,
-        training=training,
+        training=build_settings(TrainingConfig, variant_training(document, variant, task)),
         task_settings=task_settings,
         model_settings=model_config(model, resolved_section(models, model, task)),
     )

@@ -44,7 +44,7 @@ def study_runs(document: dict[str, Any]) -> list[Run]:
 
 def run_document(document: dict[str, Any], task: str, model: str, variant: str) -> dict[str, Any]:
     """The smallest config document from which ``qrnn train`` resolves the same run settings
-    as from ``document`` (any seed): training, this task's and this model's sections, and
+    as from ``document`` (any seed): training (resolved for this task and variant), this task's and this model's sections, and
     this variant restricted to this model. The model's section is the run's resolved
     settings (the task's models and the variant's overrides merged, matched sizes numbers),
     so the job needs no other model's section and is redone only when its own settings
@@ -58,10 +58,10 @@ def run_document(document: dict[str, Any], task: str, model: str, variant: str) 
     overrides = {key: settings[key] if key in ("hidden_size", "n_negative") else value for key, value in overrides.items()}
     task_fields = [field.name for field in dataclasses.fields(TASK_CLASSES[task].config_class)]
     training_fields = [field.name for field in dataclasses.fields(TrainingConfig)]
-    training = variant_training(document, variant)  # ablation and scaling runs may have their own steps
+    # The task's own training keys and a block's max_steps, resolved here, so the job's
+    # document needs no tasks.<task>.training (and a change to another task's keys redoes nothing).
+    training = variant_training(document, variant, task)
     task_section = {key: document["tasks"][task][key] for key in task_fields} | {"models": {model: settings}}
-    if training is not document["training"] and "steps" in task_section:
-        task_section["steps"] = 0  # the block's steps win over the task's (as in run_config)
     return {
         "training": {key: training[key] for key in training_fields},
         "tasks": {task: task_section},

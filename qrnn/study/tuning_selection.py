@@ -43,9 +43,7 @@ class Candidate:
 
     @property
     def max_steps(self) -> int:
-        # training.steps is being renamed max_steps (issue 22): read whichever the run recorded.
-        training = self.config["training"]
-        return int(training["max_steps"] if "max_steps" in training else training["steps"])
+        return int(self.config["training"]["max_steps"])
 
     @property
     def diverged(self) -> bool:

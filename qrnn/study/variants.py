@@ -5,14 +5,14 @@ A name is looked up in that order. Ablation presets (qrnn/study/ablations.py) an
 (n{n}_l{L}[_params|_width], qrnn/study/scaling.py) resolve in any config, so
 ``qrnn train --variant static_variational`` works without listing it anywhere; the
 ``ablations`` and ``scaling`` blocks only decide which of them the workflow runs, and with
-how many training steps.
+at most how many training steps.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from qrnn.config import TASKS, deep_merge
+from qrnn.config import TASKS, task_training
 from qrnn.errors import ConfigError
 from qrnn.study.ablations import PRESETS, ablation_runs, ablation_variant
 from qrnn.study.scaling import parse_name, scaling_runs, scaling_variant
@@ -40,17 +40,19 @@ def variant_settings(document: dict[str, Any], variant: str, task: str | None = 
     return scaling_variant(document, variant, task)
 
 
-def variant_training(document: dict[str, Any], variant: str) -> dict[str, Any]:
-    """The training section for runs of ``variant``: the ablations and scaling blocks may set
-    their own number of steps (null: training.steps)."""
+def variant_training(document: dict[str, Any], variant: str, task: str) -> dict[str, Any]:
+    """The training settings of the runs of ``variant`` on ``task``: ``training``, then the
+    task's own keys (tasks.<task>.training), then the max_steps of the ablations or scaling
+    block that defines the variant, if it sets one (null: the task's)."""
+    training = task_training(document, task)
     source = variant_source(document, variant)
-    steps = document[source].get("steps") if source != "study" else None
-    return document["training"] if steps is None else deep_merge(document["training"], {"steps": steps})
+    max_steps = document[source].get("max_steps") if source != "study" else None
+    return training if max_steps is None else {**training, "max_steps": max_steps}
 
 
 def generated_runs(document: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     """Runs of the ablations and scaling blocks. A name that study.variants also defines must
-    mean the same there (same settings for the model, same steps), or this raises ConfigError."""
+    mean the same there (same settings for the model, same max_steps), or this raises ConfigError."""
     for block in ("ablations", "scaling"):
         unknown = [task for task in document[block]["tasks"] if task not in TASKS]
         if document[block]["enabled"] and unknown:
@@ -66,7 +68,7 @@ def generated_runs(document: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         same = (
             model in own["applies_to"]
             and own["overrides"].get(model, {}) == generated["overrides"].get(model, {})
-            and document[block]["steps"] in (None, document["training"]["steps"])
+            and document[block]["max_steps"] in (None, task_training(document, task)["max_steps"])
         )
         if not same:
             raise ConfigError(

@@ -17,6 +17,13 @@ class Task:
     per_step = False
     model_kind = "sequence"  # or "seq2seq" (translation)
     main_metric = ("loss", "lower")  # (metric name, which direction is better): read by the statistics
+
+    @property
+    def validation_metric(self) -> tuple[str, str]:
+        """(name, direction) of the held-out metric that stops training and picks the best
+        weights: the main metric, where the held-out evaluation computes it."""
+        return self.main_metric
+
     units: dict[str, str] = {}
     data_sha256: str | None = None  # the processed data's hash (manifest "sha256"); None for synthetic data
 

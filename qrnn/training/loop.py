@@ -3,18 +3,24 @@
 A run folder holds:
   config.json     the resolved settings of the run
   history.csv     one row per evaluation (step, train loss, held-out metrics, wall time)
-  checkpoint.pt   model, optimizers, RNG states, step and history at the last evaluation
-  metrics.json    final metrics, parameter counts, wall time, device, versions, git revision
+  checkpoint.pt   model, optimizers, RNG states, step and history at the last evaluation,
+                  and the stopping rule's state with the weights of the best evaluation
+  metrics.json    last and best held-out metrics, stop reason, parameter counts, wall
+                  time, device, versions, git revision
   train.log       a log of what happened, resumes included
 Every file is written atomically. Checkpoints are taken at each evaluation, so rerunning
 the same command after a kill repeats at most ``eval_every`` steps, with the same data
-and dropout draws as an uninterrupted run (the RNG states are in the checkpoint).
+and dropout draws as an uninterrupted run (the RNG states are in the checkpoint), and
+stops at the same step for the same reason (qrnn.training.stopping). The best weights
+live in checkpoint.pt itself rather than in a file of their own, so no kill can leave
+the two out of step.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -31,6 +37,7 @@ from qrnn.io.checkpoint import CHECKPOINT_FORMAT, read_checkpoint
 from qrnn.io.provenance import config_hash, git_revision, library_versions
 from qrnn.models.factory import build_task_model, orthogonal_and_other_parameters, parameter_counts
 from qrnn.tasks.registry import DATA_TASKS, build_task
+from qrnn.training.stopping import Stopping
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
 
@@ -39,9 +46,11 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": t
 class TrainingState:
     """What a checkpoint restores besides the weights."""
 
+    stopping: Stopping
     step: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     wall_time: float = 0.0
+    best_model: dict[str, torch.Tensor] | None = None  # weights at stopping.best_step (on the CPU)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -114,6 +123,8 @@ def _save_checkpoint(path: Path, run: RunConfig, model, optimizers, data_generat
         "step": state.step,
         "history": state.history,
         "wall_time": state.wall_time,
+        "stopping": state.stopping.to_dict(),
+        "best_model": state.best_model,
         "task_state": task.state_dict(),  # e.g. the language model's carried hidden state
         "task_dimensions": task.dimensions(),  # sizes read from the data, to rebuild the model without it
         "data_sha256": task.data_sha256,
@@ -160,18 +171,19 @@ def train(run: RunConfig, out_dir: str | Path, device: str = "cpu", progress: bo
     held_out = task.held_out(run.training.batch_size, run.training.eval_batches, run.training.eval_seed)
     if checkpoint is not None:
         state = _restore(checkpoint, model, optimizers, data_generator, task)
-        logger.info("resuming from %s at step %d of %d", checkpoint_path, state.step, run.training.steps)
+        logger.info("resuming from %s at step %d of at most %d", checkpoint_path, state.step, run.training.max_steps)
     else:
-        state = TrainingState()
+        state = TrainingState(Stopping(*task.validation_metric))
         logger.info("starting %s/%s seed %d on %s (config %s)", run.task, run.model, run.seed, torch_device, config_hash(run.to_dict()))
 
-    _train_until_done(run, out_dir, model, optimizers, data_generator, task, held_out, state, torch_device, logger, progress)
-    # Also when resuming from a checkpoint at the final step: the workflow deletes a
-    # rerun job's history.csv, and the checkpoint holds the whole history.
+    if state.stopping.stop_reason is None:
+        _train_until_done(run, out_dir, model, optimizers, data_generator, task, held_out, state, torch_device, logger, progress)
+    # Also when resuming from the checkpoint of a run that had stopped: the workflow deletes
+    # a rerun job's history.csv, and the checkpoint holds the whole history.
     atomic.write_csv(out_dir / "history.csv", state.history, list(state.history[-1]))
     metrics = _final_metrics(run, state, task, parameter_counts(model), torch_device)
     atomic.write_json(out_dir / "metrics.json", metrics)
-    logger.info("finished: %s", metrics["final"])
+    logger.info("finished (%s at step %d): best held-out metrics, at step %d: %s", metrics["stop_reason"], metrics["steps"], metrics["best_step"], metrics["best"])
     return metrics
 
 
@@ -185,48 +197,77 @@ def _restore(checkpoint: dict[str, Any], model, optimizers, data_generator: torc
         torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
     data_generator.set_state(checkpoint["data_rng"])
     task.load_state_dict(checkpoint.get("task_state", {}))
-    return TrainingState(checkpoint["step"], checkpoint["history"], checkpoint["wall_time"])
+    return TrainingState(Stopping.from_dict(checkpoint["stopping"]), checkpoint["step"], checkpoint["history"], checkpoint["wall_time"], checkpoint["best_model"])
 
 
 def _train_until_done(run, out_dir: Path, model, optimizers, data_generator, task, held_out, state: TrainingState, device, logger, progress: bool) -> None:
-    """Optimizer steps up to training.steps; every eval_every steps (and at the last) a
-    held-out evaluation, a history row and a checkpoint."""
+    """Optimizer steps until the stopping rule says stop (qrnn.training.stopping); every
+    eval_every steps (and at max_steps) a held-out evaluation, a history row and a checkpoint."""
     training = run.training
-    bar = tqdm(total=training.steps, initial=state.step, desc=f"{run.task}/{run.model}/seed{run.seed}", disable=not progress, mininterval=1.0)
+    bar = tqdm(total=training.max_steps, initial=state.step, desc=f"{run.task}/{run.model}/seed{run.seed}", disable=not progress, mininterval=1.0)
     loss_sum, loss_count, started = 0.0, 0, time.perf_counter()
     model.train()
-    while state.step < training.steps:
-        loss = _optimizer_step(model, optimizers, task, training, data_generator, device, state, out_dir, logger)
+    while state.stopping.stop_reason is None:
+        loss = _optimizer_step(model, optimizers, task, training, data_generator, device)
+        if not math.isfinite(loss):
+            state.wall_time += time.perf_counter() - started
+            _stop_on_non_finite_loss(loss, state, out_dir, logger)
+            _save_checkpoint(out_dir / "checkpoint.pt", run, model, optimizers, data_generator, state, task)
+            break
         state.step += 1
         loss_sum, loss_count = loss_sum + loss, loss_count + 1
         bar.update(1)
         bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-        if state.step % training.eval_every == 0 or state.step == training.steps:
+        if state.step % training.eval_every == 0 or state.step == training.max_steps:
             now = time.perf_counter()
             state.wall_time += now - started
             started = now
             row = {"step": state.step, "train_loss": loss_sum / loss_count}
-            row.update({f"eval_{name}": value for name, value in evaluate(model, task, held_out, device).items()})
+            held_out_metrics = evaluate(model, task, held_out, device)
+            row.update({f"eval_{name}": value for name, value in held_out_metrics.items()})
             row["wall_time_s"] = round(state.wall_time, 3)
             state.history.append(row)
             loss_sum, loss_count = 0.0, 0
+            if state.stopping.record(state.step, held_out_metrics, training):
+                state.best_model = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
             atomic.write_csv(out_dir / "history.csv", state.history, list(row))
             _save_checkpoint(out_dir / "checkpoint.pt", run, model, optimizers, data_generator, state, task)
             logger.info("step %d: %s", state.step, ", ".join(f"{k}={v:.5g}" for k, v in row.items() if k != "step"))
     bar.close()
+    stopping = state.stopping
+    if stopping.best_step is None:  # every evaluation NaN: nothing to evaluate later
+        message = f"held-out {stopping.metric} was NaN at every evaluation up to step {state.step}; no weights to keep in {out_dir}"
+        logger.error(message)
+        raise NonFiniteLossError(message)
+    logger.info(
+        "stopped at step %d (%s); best held-out %s %.5g at step %d",
+        state.step, stopping.stop_reason, stopping.metric, stopping.best_value, stopping.best_step,
+    )
 
 
-def _optimizer_step(model, optimizers, task, training, data_generator, device, state: TrainingState, out_dir: Path, logger) -> float:
-    """One batch: loss, backward, clipping, every optimizer's step; the loss as a float.
-    A non-finite loss stops the run before any parameter changes."""
-    loss = task.training_loss(model, training.batch_size, data_generator, device)
-    if not torch.isfinite(loss):
+def _stop_on_non_finite_loss(loss: float, state: TrainingState, out_dir: Path, logger) -> None:
+    """A non-finite loss ends the run before any parameter changes; it finishes with the
+    best weights so far. Before the first held-out evaluation there are none: the run fails."""
+    if state.stopping.best_step is None:
         message = (
-            f"non-finite loss ({loss.item()}) at step {state.step + 1}; the last good checkpoint "
-            f"(step {checkpoint_step(state)}) is kept in {out_dir}"
+            f"non-finite loss ({loss}) at step {state.step + 1}, before the first held-out evaluation: no weights "
+            f"to keep in {out_dir}; lower training.learning_rate or training.gradient_clip"
         )
         logger.error(message)
         raise NonFiniteLossError(message)
+    state.stopping.stop_reason = "non_finite"
+    logger.warning(
+        "non-finite loss (%s) at step %d: training stops here (stop reason non_finite) and the run keeps "
+        "the weights of its best held-out evaluation, at step %d", loss, state.step + 1, state.stopping.best_step,
+    )
+
+
+def _optimizer_step(model, optimizers, task, training, data_generator, device) -> float:
+    """One batch: loss, backward, clipping, every optimizer's step; the loss as a float.
+    A non-finite loss is returned before any parameter changes."""
+    loss = task.training_loss(model, training.batch_size, data_generator, device)
+    if not torch.isfinite(loss):
+        return loss.item()
     for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -238,15 +279,22 @@ def _optimizer_step(model, optimizers, task, training, data_generator, device, s
 
 
 def _final_metrics(run: RunConfig, state: TrainingState, task, counts: dict[str, int], device: torch.device) -> dict[str, Any]:
-    """metrics.json: the last held-out evaluation, the references, parameters, wall time and provenance."""
+    """metrics.json: the last and the best held-out evaluation, why training stopped, the
+    references, parameters, wall time and provenance."""
     final = state.history[-1]
+    stopping = state.stopping
+    best = next(row for row in state.history if row["step"] == stopping.best_step)
     return {
         "task": run.task,
         "model": run.model,
         "variant": run.variant,
         "seed": run.seed,
         "steps": state.step,
-        "final": {key.removeprefix("eval_"): value for key, value in final.items() if key.startswith("eval_")},
+        "stop_reason": stopping.stop_reason,
+        "best_step": stopping.best_step,
+        "best": _held_out(best),
+        "validation_metric": [stopping.metric, stopping.direction],
+        "final": _held_out(final),
         "final_train_loss": final["train_loss"],
         "reference": task.reference_metrics(),
         "main_metric": list(task.main_metric),
@@ -261,5 +309,6 @@ def _final_metrics(run: RunConfig, state: TrainingState, task, counts: dict[str,
     }
 
 
-def checkpoint_step(state: TrainingState) -> int:
-    return state.history[-1]["step"] if state.history else 0
+def _held_out(row: dict[str, Any]) -> dict[str, float]:
+    """The held-out metrics of a history row, without their eval_ prefix."""
+    return {key.removeprefix("eval_"): value for key, value in row.items() if key.startswith("eval_")}

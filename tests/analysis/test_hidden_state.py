@@ -19,7 +19,7 @@ from tests.analysis.recurrence_spy import observed_steps
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
+        "training": {"max_steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 2, "copy_length": 2, "n_symbols": 3}},
         "models": {"qrnn": {"n_qubits": 4, "embedding_dim": 4, "readouts": ["z", "x"], "controller": {"width": 8}}, "rnn": {"hidden_size": 4, "embedding_dim": 4}},
         "study": {"test_sequences": 10},

@@ -23,7 +23,7 @@ from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
+        "training": {"max_steps": 20, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 3, "copy_length": 3, "n_symbols": 4}},
         "models": {"qrnn": {"n_qubits": 3, "embedding_dim": 4, "controller": {"width": 8}}, "rnn": {"hidden_size": 8, "embedding_dim": 4}},
         "study": {"test_sequences": 90},
@@ -40,12 +40,12 @@ def finished(tmp_path_factory):
     return root
 
 
-def test_metrics_are_those_of_the_checkpointed_model_on_the_whole_test_set(finished):
+def test_metrics_are_those_of_the_checkpointed_best_model_on_the_whole_test_set(finished):
     evaluation = evaluate_run(finished / "run", finished / "data", batch_size=7)  # 90 = 12 x 7 + 6: an uneven last batch
     run = run_config(DOCUMENT, "copying", "qrnn", 2)
     task = CopyingTask(run.task_settings)
     model = build_model("qrnn", run.model_settings, task.vocab_size, task.n_outputs, task.per_step)
-    model.load_state_dict(torch.load(finished / "run" / "checkpoint.pt", weights_only=False)["model"])
+    model.load_state_dict(torch.load(finished / "run" / "checkpoint.pt", weights_only=True)["best_model"])
     model.eval()
     tensors = torch.load(finished / "data" / "test.pt")
     with torch.no_grad():
@@ -71,20 +71,55 @@ def test_the_batch_size_does_not_change_the_metrics(finished):
 def test_an_unfinished_run_is_refused(tmp_path, monkeypatch):
     original_loss, calls = CopyingTask.loss, {"n": 0}
 
-    def loss_that_breaks_at_step_15(self, logits, targets):  # stop training after the step-10 checkpoint
-        loss = original_loss(self, logits, targets)
+    def loss_killed_at_step_15(self, logits, targets):  # the process dies after the step-10 checkpoint
         if torch.is_grad_enabled():
             calls["n"] += 1
             if calls["n"] == 15:
-                return loss * float("nan")
-        return loss
+                raise KeyboardInterrupt
+        return original_loss(self, logits, targets)
 
-    monkeypatch.setattr(CopyingTask, "loss", loss_that_breaks_at_step_15)
-    with pytest.raises(QrnnError):
+    monkeypatch.setattr(CopyingTask, "loss", loss_killed_at_step_15)
+    with pytest.raises(KeyboardInterrupt):
         train(run_config(DOCUMENT, "copying", "rnn", 0), tmp_path / "run", progress=False)
     prepare_test_set(DOCUMENT, "copying", tmp_path / "data")
-    with pytest.raises(QrnnError, match=rf"run {tmp_path / 'run'} is unfinished: its checkpoint is at step 10 of 20"):
+    with pytest.raises(QrnnError, match=rf"run {tmp_path / 'run'} is unfinished: its checkpoint is at step 10 of at most 20"):
         evaluate_run(tmp_path / "run", tmp_path / "data")
+
+
+HELD_OUT_METRICS = CopyingTask.evaluate_held_out  # the real one, before any test patches it
+
+
+def scripted_held_out_loss(values: list[float]):
+    """CopyingTask.evaluate_held_out with its loss replaced by ``values``, one per evaluation."""
+    calls = {"n": 0}
+
+    def evaluate_held_out(self, model, held_out, device):
+        metrics = HELD_OUT_METRICS(self, model, held_out, device)
+        calls["n"] += 1
+        return {**metrics, "loss": values[calls["n"] - 1]}
+
+    return evaluate_held_out
+
+
+def test_the_evaluated_weights_are_those_of_the_best_held_out_evaluation(tmp_path, monkeypatch):
+    """A run whose held-out loss is best at step 10 and worse after is scored as a run that
+    stopped at step 10 (same seed, so the same first 10 steps), not with its last weights."""
+    prepare_test_set(DOCUMENT, "copying", tmp_path / "data")
+    monkeypatch.setattr(CopyingTask, "evaluate_held_out", scripted_held_out_loss([1.0, 2.0]))
+    metrics = train(run_config(DOCUMENT, "copying", "rnn", 0), tmp_path / "best_early", progress=False)
+    assert (metrics["best_step"], metrics["steps"], metrics["stop_reason"]) == (10, 20, "max_steps")
+    monkeypatch.setattr(CopyingTask, "evaluate_held_out", scripted_held_out_loss([1.0]))
+    shorter = validate({**DOCUMENT, "training": {**DOCUMENT["training"], "max_steps": 10}})
+    train(run_config(shorter, "copying", "rnn", 0), tmp_path / "ten_steps", progress=False)
+    monkeypatch.undo()  # the test set is scored with the real metrics
+
+    evaluation = evaluate_run(tmp_path / "best_early", tmp_path / "data")
+    assert evaluation["weights_step"] == 10
+    assert evaluation["metrics"] == evaluate_run(tmp_path / "ten_steps", tmp_path / "data")["metrics"]
+    last = torch.load(tmp_path / "best_early" / "checkpoint.pt", weights_only=True)
+    last["best_model"] = last["model"]  # the same run, scored with its step-20 weights
+    torch.save(last, tmp_path / "best_early" / "checkpoint.pt")
+    assert evaluate_run(tmp_path / "best_early", tmp_path / "data")["metrics"]["loss"] != evaluation["metrics"]["loss"]
 
 
 def test_a_test_set_of_other_task_settings_is_refused(finished, tmp_path):

@@ -28,7 +28,7 @@ from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 10, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
+        "training": {"max_steps": 10, "eval_every": 10, "batch_size": 8, "eval_batches": 1},
         "tasks": {"copying": {"blank_length": 1, "copy_length": 2, "n_symbols": 3}},
         "models": {"qrnn": {"n_qubits": 2, "embedding_dim": 4, "controller": {"width": 8}}},
         "study": {"test_sequences": 5},

@@ -19,7 +19,7 @@ from qrnn.training.loop import train
 
 DOCUMENT = validate(
     {
-        "training": {"steps": 30, "eval_every": 30, "batch_size": 16, "eval_batches": 1, "learning_rate": 0.03},
+        "training": {"max_steps": 30, "eval_every": 30, "batch_size": 16, "eval_batches": 1, "learning_rate": 0.03},
         "tasks": {"copying": {"blank_length": 2, "copy_length": 2, "n_symbols": 3}},
         "models": {"qrnn": {"n_qubits": 3, "embedding_dim": 4, "controller": {"width": 8}}, "rnn": {"hidden_size": 4, "embedding_dim": 4}},
         "study": {"test_sequences": 40},

@@ -24,7 +24,7 @@ from qrnn.training.loop import train
 from tests.tasks.synthetic_data import WRITERS
 
 DOCUMENT = validate({
-    "training": {"steps": 2, "eval_every": 2, "batch_size": 4, "eval_batches": 1, "learning_rate": 0.01},
+    "training": {"max_steps": 2, "eval_every": 2, "batch_size": 4, "eval_batches": 1, "learning_rate": 0.01},
     "tasks": {
         "mnist": {"order": "row"},
         "pmnist": {"order": "row", "permutation_seed": 7},

@@ -14,7 +14,7 @@ from qrnn.errors import QrnnError
 from qrnn.io.checkpoint import read_checkpoint
 
 SMALL = {
-    "training": {"steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
+    "training": {"max_steps": 4, "eval_every": 2, "batch_size": 4, "eval_batches": 1},
     "tasks": {"copying": {"blank_length": 2, "copy_length": 2, "n_symbols": 3}},
     "models": {"rnn": {"hidden_size": 4, "embedding_dim": 4}},
 }

@@ -15,7 +15,7 @@ from qrnn.tasks.registry import build_task
 from qrnn.training.loop import build_optimizers
 
 SMALL = {
-    "training": {"steps": 3, "batch_size": 4, "eval_every": 3, "eval_batches": 1, "learning_rate": 0.05},
+    "training": {"max_steps": 3, "batch_size": 4, "eval_every": 3, "eval_batches": 1, "learning_rate": 0.05},
     "tasks": {"copying": {"blank_length": 2, "n_symbols": 3, "copy_length": 2}},
     "models": {"qrnn": {"n_qubits": 3, "n_layers": 2, "embedding_dim": 4, "controller": {"width": 8}, "gradient": "autograd"}},
 }

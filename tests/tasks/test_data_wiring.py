@@ -21,7 +21,7 @@ def test_data_document_holds_the_data_keys_only():
     assert data_document(DOCUMENT, "pmnist") == {"tasks": {"pmnist": {
         "source": "offline", "split_seed": 0, "valid_fraction": 0.1, "test_fraction": 0.2, "permutation_seed": 92916}}}
     before = data_document(DOCUMENT, "translation")
-    for change in ({"beam_size": 9}, {"steps": 3}, {"decoder_hidden_size": 5}, {"max_test_examples": 7}):
+    for change in ({"beam_size": 9}, {"training": {"max_steps": 3}}, {"decoder_hidden_size": 5}, {"max_test_examples": 7}):
         assert data_document(validate(deep_merge(DOCUMENT, {"tasks": {"translation": change}})), "translation") == before
     assert data_document(validate(deep_merge(DOCUMENT, {"tasks": {"translation": {"max_pairs": 5}}})), "translation") != before
     assert validate(data_document(DOCUMENT, "language_model"))["tasks"]["language_model"]["source"] == "offline"

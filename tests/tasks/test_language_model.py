@@ -15,7 +15,7 @@ from qrnn.training.loop import train
 from tests.tasks.synthetic_data import write_language_model
 
 DOCUMENT = validate({
-    "training": {"steps": 6, "eval_every": 2, "batch_size": 3, "eval_batches": 1},
+    "training": {"max_steps": 6, "eval_every": 2, "batch_size": 3, "eval_batches": 1},
     "tasks": {"language_model": {"bptt_length": 4}},
     "models": {"qrnn": {"n_qubits": 2, "embedding_dim": 4, "controller": {"width": 6}}, "lstm": {"hidden_size": 5, "embedding_dim": 4}},
 })

@@ -20,7 +20,7 @@ from tests.tasks.synthetic_data import WRITERS
 
 MODELS = ["qrnn", "rnn", "lstm", "scornn"]
 DOCUMENT = validate({
-    "training": {"steps": 2, "eval_every": 1, "batch_size": 4, "eval_batches": 1, "learning_rate": 0.01},
+    "training": {"max_steps": 2, "eval_every": 1, "batch_size": 4, "eval_batches": 1, "learning_rate": 0.01},
     "tasks": {
         "mnist": {"order": "row", "max_test_examples": 5},
         "pmnist": {"order": "row", "permutation_seed": 7},

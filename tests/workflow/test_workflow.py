@@ -109,7 +109,7 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_finished_runs_are_kept(tmp
     """SIGKILL Snakemake and its jobs while a run is half trained, as a crash or a
     cluster's time limit would, then rerun with --rerun-incomplete."""
     project = new_project(
-        tmp_path, study={"models": ["qrnn"], "seeds": [0, 1, 2], "variants": {"default": {}}}, training={"steps": 200},
+        tmp_path, study={"models": ["qrnn"], "seeds": [0, 1, 2], "variants": {"default": {}}}, training={"max_steps": 200},
         ablations={"enabled": False}, scaling={"enabled": False},
     )
     process = subprocess.Popen(

@@ -1,7 +1,8 @@
 # `qrnn train` also writes checkpoint.pt and train.log into the run folder; they are left
 # undeclared on purpose. Snakemake deletes the declared outputs of a failed or interrupted
-# job, and the checkpoint is what a rerun (--rerun-incomplete) resumes from. A checkpoint
-# of older settings (the run's params changed) is discarded and the run starts over.
+# job, and the checkpoint is what a rerun (--rerun-incomplete) resumes from; it also holds
+# the weights of the run's best held-out evaluation, which `qrnn evaluate` scores. A
+# checkpoint of older settings (the run's params changed) is discarded and the run starts over.
 #
 # With tuning on, the learning rate chosen for the run's task and model (rules/tuning.smk) is
 # an input, so a new choice retrains exactly the runs of that task and model.
