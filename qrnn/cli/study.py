@@ -12,8 +12,14 @@ from qrnn.study.ablations import PRESETS
 def _describe_study(args: argparse.Namespace) -> None:
     from qrnn.study.runs import write_study_description
 
-    write_study_description(load_config(args.config), args.out)
-    print_json({"out": str(args.out)})
+    document = load_config(args.config)
+    write_study_description(document, args.out)
+    if args.front_page:
+        from qrnn.io import atomic
+        from qrnn.study.front_page import front_page
+
+        atomic.write_text(args.front_page, front_page(document))
+    print_json({"out": str(args.out), "front_page": str(args.front_page) if args.front_page else None})
 
 
 def _estimate(args: argparse.Namespace) -> None:
@@ -42,6 +48,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_config(describe)
     describe.add_argument("--out", required=True, metavar="FILE", help="YAML output")
+    describe.add_argument(
+        "--front-page", metavar="FILE", help="also write the HTML report's front page (reStructuredText): tasks, data, models, steps, stopping rule, tuning, intervals"
+    )
     describe.set_defaults(handler=_describe_study)
 
     estimate = commands.add_parser(

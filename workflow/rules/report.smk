@@ -1,7 +1,9 @@
-# The resolved config of the study, shown in the HTML report next to the results it made.
+# The resolved config of the study, shown in the HTML report next to the results it made,
+# and the report's front page written from it (the Snakefile's `report:` reads that file).
 rule describe_study:
     output:
-        report(
+        front_page=FRONT_PAGE,
+        description=report(
             "results/report/study.yaml",
             caption="../report/study.rst",
             category="Settings",
@@ -19,4 +21,5 @@ rule describe_study:
     conda:
         CONDA_ENVIRONMENT
     shell:
-        "printf '%s' {params.settings:q} | qrnn describe-study --config - --out {output} > {log} 2>&1"
+        "printf '%s' {params.settings:q} | qrnn describe-study --config - --out {output.description}"
+        " --front-page {output.front_page} > {log} 2>&1"
