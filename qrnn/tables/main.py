@@ -17,11 +17,11 @@ from qrnn.io import atomic
 from qrnn.io.provenance import cell_provenance, run_record
 from qrnn.io.result_files import read_result_json
 from qrnn.tables.aggregate import RunResult, collect, read_run, refuse_mixed_engine_paths_of_runs
-from qrnn.tables.convergence import convergence_columns, converged
+from qrnn.tables.convergence import converged, convergence_columns
 from qrnn.tables.formats import QUANTUM, latex, markdown
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, interval_note, seeds_for_power, summarise
-from qrnn.tables.verdict import QUANTUM_VIEW, VARIANT_VIEW, OutcomeWords, outcome, verdict
 from qrnn.tables.tuning import learning_rate, read_choices, tuning_note
+from qrnn.tables.verdict import QUANTUM_VIEW, VARIANT_VIEW, OutcomeWords, outcome, verdict
 from qrnn.tasks.registry import TASK_CLASSES
 
 MAIN_VARIANTS = ("default", "full")  # the variant that stands for a model in the main table, by preference

@@ -22,7 +22,7 @@ from qrnn.io.provenance import run_engine_path
 from qrnn.io.result_files import read_result_json
 from qrnn.study.scaling import parse_name, point_name
 from qrnn.tables.aggregate import refuse_mixed_engine_paths
-from qrnn.tables.convergence import convergence_columns, converged, stop_reason
+from qrnn.tables.convergence import converged, convergence_columns, stop_reason
 from qrnn.tables.formats import QUANTUM, p_value
 from qrnn.tables.main import main_metric
 from qrnn.tables.statistics import ALPHA, compare_groups, holm, interval_method, interval_note, summarise

@@ -39,7 +39,7 @@ def test_the_smoke_study_produces_tables_figures_and_a_report(smoke):
     snakemake(smoke, "--configfile", "config/test.yaml", "--report", "results/report.html")
     report = (smoke / "results/report.html").read_text()
     # the front page is the one rule describe_study wrote from the resolved config (qrnn/study/front_page.py)
-    for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "The hybrid quantum-classical recurrent network of Xu", "held-out loss (lower is better)", "copying_main.md", "copying_verdict.md", "ablations.png", "compute_cost.png"):
+    for name in ("copying.md", "copying_learning_curves.png", "study.yaml", "The hybrid quantum-classical recurrent network of Xu", "no early stop (held-out loss)", "copying_main.md", "copying_verdict.md", "ablations.png", "compute_cost.png"):
         assert name in report
     assert "does the quantum RNN beat the baselines?" in (smoke / "results/tables/copying_verdict.md").read_text()
     audit = subprocess.run([str(SNAKEMAKE.parent / "qrnn"), "audit-number", "copying_main", "lstm", "mean"], cwd=smoke, capture_output=True, text=True)
