@@ -26,10 +26,12 @@ from torch import nn
 from qrnn.config import QRNNConfig
 from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
-from qrnn.models.controller import build_controller
+from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
+from qrnn.quantum.native import kernels
 from qrnn.quantum.readout import pauli_expectations, pauli_expectations_backward
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
+from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
 from qrnn.quantum.statevector import zero_state
 
 COMPLEX_DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
@@ -183,6 +185,10 @@ class QuantumRNN(RecurrentCore):
                         readout_backward=pauli_expectations_backward)
             if fused else None
         )
+        if holder is not None and on_state is None and inputs.shape[1] > 0 and self._sequence_serves(holder, state):
+            parts = SequenceParts(holder, ControllerTape(self.controller), self.config.readout_feedback)
+            outputs, state = ReversibleSequence.apply(parts, inputs, readouts, state, self._own_variational(), *parts.tape.parameters)
+            return outputs, (state, outputs[:, -1])
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):
@@ -197,6 +203,12 @@ class QuantumRNN(RecurrentCore):
             if on_state is not None:
                 on_state(t, state, readouts)
         return torch.stack(outputs, dim=1), (state, readouts)
+
+    def _sequence_serves(self, holder: StateHolder, state: torch.Tensor) -> bool:
+        """Whether the whole sequence runs as one ReversibleSequence: the C kernels compute
+        the state (and its backward) and a ControllerTape can run the controller."""
+        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
+        return holder.readout_backward is not None and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
         """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""

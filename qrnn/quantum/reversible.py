@@ -132,7 +132,7 @@ class ReversibleStep(torch.autograd.Function):
         if holder.kernels_serve(holder.state, encoding, variational):
             phases = holder.phases.pop(ctx.position - 1, None)
             angles_wanted = (wanted[0] and encoding is not None, variational is not None and (wanted[0] or wanted[1]), wanted[2])
-            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
+            grads = kernels_step_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
             holder.state, holder.position = grads[3], ctx.position - 1
             grad_controller, grad_own = holder.join_gradients(grads[0], grads[1])
             return None, (grad_controller if wanted[0] else None), (grad_own if wanted[1] else None), grads[2]
@@ -157,7 +157,7 @@ class ReversibleStep(torch.autograd.Function):
         return (None, *grads)
 
 
-def _kernels_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
+def kernels_step_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
     """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
     straight from the kernels: the stored psi_{t-1} and phases, or the inverse step (which
     also yields the phases); the readouts' backward at psi_t; the step's backward from
