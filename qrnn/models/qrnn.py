@@ -29,7 +29,7 @@ from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.native import kernels
-from qrnn.quantum.readout import pauli_expectations, pauli_expectations_backward
+from qrnn.quantum.readout import pauli_expectations
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
 from qrnn.quantum.statevector import zero_state
@@ -182,7 +182,7 @@ class QuantumRNN(RecurrentCore):
         fused = advance is None and measure is None and self.reversible and torch.is_grad_enabled()
         holder = (
             StateHolder(self._step, self._readout, self.paulis, self._split_angles, self._join_angle_gradients,
-                        readout_backward=pauli_expectations_backward)
+                        kernel_readouts=self.config.backend == "engine")
             if fused else None
         )
         if holder is not None and on_state is None and inputs.shape[1] > 0 and self._sequence_serves(holder, state):
@@ -208,7 +208,7 @@ class QuantumRNN(RecurrentCore):
         """Whether the whole sequence runs as one ReversibleSequence: the C kernels compute
         the state (and its backward) and a ControllerTape can run the controller."""
         has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
-        return holder.readout_backward is not None and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
+        return holder.kernel_readouts and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
         """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""

@@ -134,17 +134,22 @@ class EngineStep:
         serve this step: the C kernels compute it and it has angles."""
         return kernels.usable(state) and (encoding is not None or variational is not None)
 
-    def phases(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
-        """(U state, the angles' phases) of the C kernels' forward step."""
+    def phases(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None, readouts: bool = False):
+        """(U state, the angles' phases) of the C kernels' forward step; with ``readouts`` also
+        U state's Pauli expectations (batch, 3, n) float64 from the same call."""
         tables = self._kernel_tables(state)
-        return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False, keep_phases=True)
+        return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False,
+                            keep_phases=True, readouts=readouts)
 
-    def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, encoding, variational,
-                             wanted: tuple[bool, bool, bool]):
+    def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor | None, phases: torch.Tensor, encoding, variational,
+                             wanted: tuple[bool, bool, bool], grad_readouts: torch.Tensor | None = None):
         """(dL/d state in, dL/d encoding, dL/d variational) of the step whose output is ``out``,
-        each None unless ``wanted``, straight from the C kernels (no autograd graph)."""
+        each None unless ``wanted``, straight from the C kernels (no autograd graph). With
+        ``grad_readouts`` (batch, 3, n), dL/d ``out``'s Pauli expectations, their backward is
+        added to ``grad_out`` (None: no other gradient) in the same call."""
         tables = self._kernel_tables(out)
-        grad_state, grad_angles = kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign)
+        grad_state, grad_angles = kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign,
+                                                        grad_readouts)
         grad_encoding, grad_variational = split_angle_gradients(grad_angles, *angle_signature(encoding, variational), *wanted[:2])
         return (grad_state if wanted[2] else None), grad_encoding, grad_variational
 

@@ -46,9 +46,9 @@ class ReversibleSequence(torch.autograd.Function):
         for t in range(inputs.shape[1]):
             features = torch.cat([inputs[:, t], readouts], dim=1) if parts.feedback else inputs[:, t]
             controller_output = tape.step(features)
-            state = holder.advance(state, *holder.split(controller_output, own_variational))
+            state, values = holder.advance(state, *holder.split(controller_output, own_variational))
             readouts = outputs[:, t]
-            readouts.copy_(holder.readout(state, holder.paulis))
+            readouts.copy_(values)
             angles.append(controller_output)
         ctx.parts, ctx.angles, ctx.steps, ctx.input_width = parts, angles, inputs.shape[1], inputs.shape[2]
         ctx.save_for_backward(own_variational)
