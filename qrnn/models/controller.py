@@ -80,20 +80,23 @@ class ControllerTape:
         self.inputs.append(kept)
         return features
 
-    def backward(self, t: int, grad: torch.Tensor) -> torch.Tensor:
-        """dL/d step t's features from dL/d its output (steps in reverse order, each once)."""
+    def backward(self, t: int, grad: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """dL/d step t's features from dL/d its output (steps in reverse order, each once),
+        written into ``out`` if given."""
         kept = self.inputs[t]
         for index in range(len(self.layers) - 1, -1, -1):
             layer, layer_input = self.layers[index], kept[index]
             if isinstance(layer, nn.Linear):
                 self.output_grads[index].append(grad)
-                grad = grad @ layer.weight
+                grad = torch.mm(grad, layer.weight, out=out) if index == 0 and out is not None else grad @ layer.weight
             elif isinstance(layer, nn.ReLU):
                 grad = torch.ops.aten.threshold_backward(grad, layer_input, 0)
             elif isinstance(layer, nn.GELU):
                 grad = torch.ops.aten.gelu_backward(grad, layer_input, approximate=layer.approximate)
             else:
                 grad = torch.ops.aten.glu_backward(grad, layer_input, layer.dim)
+        if out is not None and grad is not out:
+            out.copy_(grad)
         return grad
 
     def parameter_gradients(self) -> list[torch.Tensor]:

@@ -86,6 +86,7 @@ class QuantumRNN(RecurrentCore):
         elif config.variational == "frozen":  # a fixed random circuit: a quantum reservoir
             self.register_buffer("frozen_angles", torch.empty(shape).uniform_(-math.pi, math.pi))
         self._step, self._readout = self._backend()
+        self._gradient_layout: tuple[torch.Tensor, int | None] | None = None
 
     def _backend(self):
         """The step and readout functions of the configured simulator."""
@@ -186,7 +187,7 @@ class QuantumRNN(RecurrentCore):
             if fused else None
         )
         if holder is not None and on_state is None and inputs.shape[1] > 0 and self._sequence_serves(holder, state):
-            parts = SequenceParts(holder, ControllerTape(self.controller), self.config.readout_feedback)
+            parts = SequenceParts(holder, ControllerTape(self.controller), self.config.readout_feedback, *self._angle_gradient_layout())
             outputs, state = ReversibleSequence.apply(parts, inputs, readouts, state, self._own_variational(), *parts.tape.parameters)
             return outputs, (state, outputs[:, -1])
         advance, measure = advance or self.advance, measure or self.measure
@@ -209,6 +210,20 @@ class QuantumRNN(RecurrentCore):
         the state (and its backward) and a ControllerTape can run the controller."""
         has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
         return holder.kernel_readouts and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
+
+    def _angle_gradient_layout(self) -> tuple[torch.Tensor, int | None]:
+        """(for each controller output, its position in the C kernels' flattened angle
+        gradients (L, n, kernel rotations: the encoding RY first, in layer 0), the first
+        kernel rotation of the model's own variational angles or None): see SequenceParts."""
+        if self._gradient_layout is None:
+            n, first, count = self.n_qubits, int(self.circuit.has_encoding), len(self._step.kernel_rotations)
+            columns = [q * count for q in range(n)] if first else []
+            if self.config.variational == "controller":
+                columns += [(layer * n + q) * count + first + r
+                            for layer in range(self.circuit.n_layers) for q in range(n) for r in range(len(self.config.rotations))]
+            own_from = first if self._own_variational() is not None else None
+            self._gradient_layout = (torch.tensor(columns, dtype=torch.long), own_from)
+        return self._gradient_layout
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
         """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""

@@ -147,11 +147,16 @@ class EngineStep:
         each None unless ``wanted``, straight from the C kernels (no autograd graph). With
         ``grad_readouts`` (batch, 3, n), dL/d ``out``'s Pauli expectations, their backward is
         added to ``grad_out`` (None: no other gradient) in the same call."""
-        tables = self._kernel_tables(out)
-        grad_state, grad_angles = kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign,
-                                                        grad_readouts)
+        grad_state, grad_angles = self.kernel_backward(out, grad_out, phases, grad_readouts)
         grad_encoding, grad_variational = split_angle_gradients(grad_angles, *angle_signature(encoding, variational), *wanted[:2])
         return (grad_state if wanted[2] else None), grad_encoding, grad_variational
+
+    def kernel_backward(self, out: torch.Tensor, grad_out: torch.Tensor | None, phases: torch.Tensor,
+                        grad_readouts: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """``backward_from_output``'s kernel call: (dL/d state in, dL/d angles (batch, L, n,
+        len(kernel_rotations)) float64, the encoding's in rotation 0 of layer 0)."""
+        tables = self._kernel_tables(out)
+        return kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign, grad_readouts)
 
     def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
         """The entangler after every layer, or none when the step is the encoding layer alone."""

@@ -169,12 +169,19 @@ def kernels_step_backward(holder: StateHolder, previous, phases, encoding, varia
     also yields the phases); then the readouts' and the step's backward from psi_t in one
     call. At most two kernel calls and no autograd graph, where re-running the step under
     autograd costs a forward step, a readout and the graph's overhead on top."""
-    if previous is None:
-        previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
-    elif phases is None:
-        _, phases = holder.step.phases(previous, encoding, variational)
+    previous, phases = previous_and_phases(holder, previous, phases, encoding, variational)
     grad_expectations = expectations_gradient(grad_readouts, holder.paulis, holder.state.shape[1].bit_length() - 1)
     grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
         holder.state, grad_state_out, phases, encoding, variational, wanted, grad_expectations
     )
     return [grad_encoding, grad_variational, grad_state, previous]
+
+
+def previous_and_phases(holder: StateHolder, previous, phases, encoding, variational) -> tuple[torch.Tensor, torch.Tensor]:
+    """(psi_{t-1}, the phases of step t's angles) on the C path from what was stored of them
+    (either may be None): the inverse step from the held psi_t yields both."""
+    if previous is None:
+        return holder.step.inverse(holder.state, encoding, variational, True)
+    if phases is None:
+        _, phases = holder.step.phases(previous, encoding, variational)
+    return previous, phases
