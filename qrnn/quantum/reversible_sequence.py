@@ -104,9 +104,13 @@ class ReversibleSequence(torch.autograd.Function):
                 else:
                     grad_readouts = grad_readouts + expectations_gradient(feedback, holder.paulis, n_qubits)
             previous, phases = holder.checkpoints.pop(t, None), holder.phases.pop(t, None)
-            if previous is None or phases is None:
-                previous, phases = previous_and_phases(holder, previous, phases, *holder.split(angles[t], own_variational))
-            grad_state, grad_angles = holder.step.kernel_backward(holder.state, grad_state, phases, grad_readouts)
+            if previous is None:  # not stored: the inverse step and the backward in one call
+                previous, grad_state, grad_angles = holder.step.inverse(
+                    holder.state, *holder.split(angles[t], own_variational), False, (grad_state, grad_readouts))
+            else:
+                if phases is None:
+                    previous, phases = previous_and_phases(holder, previous, phases, *holder.split(angles[t], own_variational))
+                grad_state, grad_angles = holder.step.kernel_backward(holder.state, grad_state, grad_readouts, phases)
             holder.state, holder.position = previous, t
             grad_angles = grad_angles.view(batch, -1, grad_angles.shape[-1])  # (B, L * n, rotations)
             if parts.own_from is not None and ctx.needs_input_grad[4]:

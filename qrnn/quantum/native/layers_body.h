@@ -478,23 +478,32 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
  * gradients follow from it (rotations.c). grad_expectations (batch x 3 x n doubles, or NULL):
  * the gradients of y's readouts, whose backward is added to grad_y (then NULL for none) on the
  * way in. inverse_index: E^-1 as a table (none without a
- * permutation); E^T = E^-1 for a permutation and for a diagonal of signs. */
+ * permutation); E^T = E^-1 for a permutation and for a diagonal of signs.
+ * phases: those qrnn_step kept, or NULL: then they are computed here from the angles
+ * (encoding, variational, their strides and angle_types as in qrnn_step). previous (or
+ * NULL): the step's input U^dagger y, which the backward walks to anyway, so that a
+ * reversible backward needs no inverse step of its own. */
 int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *grad_expectations, const double *phases,
-                             const int32_t *kinds, int count, int64_t batch, int n, int layers, const int64_t *inverse_index,
-                             const REAL *sign, REAL *grad_in, double *grad_angles) {
+                             const void *encoding, int64_t encoding_stride, const void *variational, int64_t variational_stride,
+                             int angle_types, const int32_t *kinds, int count, int64_t batch, int n, int layers,
+                             const int64_t *inverse_index, const REAL *sign, REAL *grad_in, double *grad_angles, REAL *previous) {
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
     REAL *work = NAME(scratch)(7 * length);
-    double *built = NAME(gate_space)(24 * gates_per_element);  /* gates, correlations, gate gradients */
+    /* gates, correlations, gate gradients, and angles and phases unless given */
+    double *built = NAME(gate_space)((24 + 3 * count) * gates_per_element);
     if (!work || !built) return -1;
     double *correlations = built + 8 * gates_per_element, *grad_gates = built + 16 * gates_per_element;
+    double *angles = built + 24 * gates_per_element, *own_phases = angles + count * gates_per_element;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
     REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length, *diagonal = work + 6 * length;
     REAL adjoint[8 * MAX_QUBITS];
     int entangled = inverse_index || sign;
     for (int64_t b = 0; b < batch; b++) {
-        const double *element_phases = phases + 2 * count * gates_per_element * b;
+        const double *element_phases = phases ? phases + 2 * count * gates_per_element * b : own_phases;
+        if (!phases)
+            qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, own_phases);
         qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
         memset(correlations, 0, 8 * gates_per_element * sizeof(double));
         if (grad_expectations) {  /* dL/dy gains the readouts' backward (qrnn_expectations_backward), all in planar form */
@@ -517,6 +526,10 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
             NAME(adjoint)(adjoint, n);
             NAME(apply_gates)(gr, gi, n, adjoint, 0, 0, 0);
+            if (l == 0 && previous) {
+                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
+                NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0);
+            }
             if (l > 0) {
                 NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
                 if (entangled) {

@@ -124,4 +124,4 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 #include "layers_body.h"
 
 /* Lets the loader check that the library it opened is the one built from this source. */
-int qrnn_kernels_abi(void) { return 4; }
+int qrnn_kernels_abi(void) { return 5; }
