@@ -12,7 +12,8 @@ repeating the loop.
 Ablation switches (config ``models.qrnn``): ``encoding`` (controller | none),
 ``variational`` (controller | static | frozen | none), ``readout_feedback``,
 ``controller.kind`` (mlp | linear), ``entangler``, ``readouts``. ``gradient: reversible``
-backpropagates without storing the states (qrnn/quantum/reversible.py).
+backpropagates without storing the states (qrnn/quantum/reversible.py; on the C kernels
+the whole sequence is one autograd node, qrnn/quantum/reversible_sequence.py).
 """
 
 from __future__ import annotations
@@ -169,9 +170,11 @@ class QuantumRNN(RecurrentCore):
         taken with respect to it is the total derivative.
 
         With neither ``advance`` nor ``measure`` given, a gradient wanted and ``gradient:
-        reversible``, the steps run as ReversibleStep (no state kept for the backward pass);
-        with either given, under plain autograd (``advance=self.advance`` is the autograd
-        reference).
+        reversible``, the steps run as ReversibleStep (no state kept for the backward pass),
+        or, where the C kernels compute the state, a ControllerTape can run the controller
+        and no ``on_state`` watches, as one ReversibleSequence (same values, one autograd
+        node for all T steps); with either hook given, under plain autograd
+        (``advance=self.advance`` is the autograd reference).
         """
         batch = inputs.shape[0]
         if initial_state is None:

@@ -13,12 +13,15 @@ the gradients of the angles and of psi_{t-1} through it, and leaves psi_{t-1} in
 holder. The controller stays in the ordinary autograd graph: its activations are small.
 
 On the C path (qrnn/quantum/native) the backward skips that local re-run: the inverse
-step also returns the angles' phases, and the readouts' and the step's backward kernels
-take psi_t and the gradients directly (no autograd graph inside the backward). A
-training step at small n is dominated by such per-step calls, not by arithmetic, so the
-C path also keeps the forward states (with their phases) while they fit
-STORED_STATES_BUDGET: a short sequence of small states then needs no inverse step at
-all, while a long one stores that many bytes at most and walks back as described.
+step also returns the angles' phases, and the step's backward kernel (with the readouts'
+backward folded in) takes psi_t and the gradients directly (no autograd graph inside the
+backward). A training step at small n is dominated by such per-step calls, not by
+arithmetic, so the C path also keeps the forward states (with their phases) while they
+fit STORED_STATES_BUDGET: a short sequence of small states then needs no inverse step at
+all, while a long one stores that many bytes at most and walks back as described. There
+the model runs the whole sequence as one ReversibleSequence (reversible_sequence.py) on
+this same holder; ReversibleStep serves the PyTorch path (the GPU) and runs whose steps
+are observed.
 
 Drift. Every recomputed state inherits the rounding of the forward and the inverse
 steps, and the error grows with the number of steps undone (roughly a random walk over
