@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional
 
 from qrnn.config import ControllerConfig
+from qrnn.quantum.reversible_sequence import Tape
 
 
 def build_controller(input_size: int, output_size: int, config: ControllerConfig) -> nn.Module:
@@ -31,7 +32,7 @@ def build_controller(input_size: int, output_size: int, config: ControllerConfig
     return nn.Sequential(*layers)
 
 
-class ControllerTape:
+class ControllerTape(Tape):
     """The controller run by hand over a sequence, keeping what its backward needs, with
     that backward written out: a sequence-level autograd function (qrnn/quantum/reversible_sequence.py)
     calls ``step`` once per time step under no_grad, then ``backward`` for every step in

@@ -141,7 +141,7 @@ class ReversibleStep(torch.autograd.Function):
         if holder.kernels_serve(holder.state, encoding, variational):
             phases = holder.phases.pop(ctx.position - 1, None)
             angles_wanted = (wanted[0] and encoding is not None, variational is not None and (wanted[0] or wanted[1]), wanted[2])
-            grads = kernels_step_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
+            grads = _kernels_backward(holder, previous, phases, encoding, variational, grad_state_out, grad_readouts, angles_wanted)
             holder.state, holder.position = grads[3], ctx.position - 1
             grad_controller, grad_own = holder.join_gradients(grads[0], grads[1])
             return None, (grad_controller if wanted[0] else None), (grad_own if wanted[1] else None), grads[2]
@@ -166,25 +166,19 @@ class ReversibleStep(torch.autograd.Function):
         return (None, *grads)
 
 
-def kernels_step_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
+def _kernels_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
     """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
     straight from the kernels: the stored psi_{t-1} and phases, or the inverse step (which
     also yields the phases); then the readouts' and the step's backward from psi_t in one
     call. At most two kernel calls and no autograd graph, where re-running the step under
     autograd costs a forward step, a readout and the graph's overhead on top."""
-    previous, phases = previous_and_phases(holder, previous, phases, encoding, variational)
+    if previous is None:
+        previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
+    elif phases is None:
+        _, phases = holder.step.phases(previous, encoding, variational)
     grad_expectations = expectations_gradient(grad_readouts, holder.paulis, holder.state.shape[1].bit_length() - 1)
     grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
         holder.state, grad_state_out, phases, encoding, variational, wanted, grad_expectations
     )
     return [grad_encoding, grad_variational, grad_state, previous]
 
-
-def previous_and_phases(holder: StateHolder, previous, phases, encoding, variational) -> tuple[torch.Tensor, torch.Tensor]:
-    """(psi_{t-1}, the phases of step t's angles) on the C path from what was stored of them
-    (either may be None): the inverse step from the held psi_t yields both."""
-    if previous is None:
-        return holder.step.inverse(holder.state, encoding, variational, True)
-    if phases is None:
-        _, phases = holder.step.phases(previous, encoding, variational)
-    return previous, phases

@@ -24,12 +24,31 @@ state, a tape can run the controller, nobody observes the steps).
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 
 import torch
 
 from qrnn.quantum.readout import PAULIS, expectations_gradient
-from qrnn.quantum.reversible import StateHolder, previous_and_phases
+from qrnn.quantum.reversible import StateHolder
+
+
+class Tape(abc.ABC):
+    """A controller run by hand over one sequence (qrnn/models/controller.py's ControllerTape)."""
+
+    parameters: list[torch.Tensor]  # the controller's parameters, in parameter_gradients' order
+
+    @abc.abstractmethod
+    def step(self, features: torch.Tensor) -> torch.Tensor:
+        """The controller's output for the next step's features, keeping what ``backward`` needs."""
+
+    @abc.abstractmethod
+    def backward(self, t: int, grad: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """dL/d step t's features from dL/d its output (last step first), into ``out`` if given."""
+
+    @abc.abstractmethod
+    def parameter_gradients(self) -> list[torch.Tensor]:
+        """dL/d ``parameters``, summed over the steps run backward."""
 
 
 @dataclass
@@ -37,7 +56,7 @@ class SequenceParts:
     """What ``ReversibleSequence`` needs of the model for one sequence."""
 
     holder: StateHolder  # the step, readouts and angle splitting, and the stored states
-    tape: "object"  # a ControllerTape: step(features), backward(t, grad, out), parameter_gradients(), parameters
+    tape: Tape
     feedback: bool  # whether the controller reads [x_t; z_{t-1}] (else x_t alone)
     # For each controller output, its position in the kernels' flattened (L, n, rotations)
     # angle gradients; and the first rotation of the model's own variational angles there
@@ -107,9 +126,7 @@ class ReversibleSequence(torch.autograd.Function):
             if previous is None:  # not stored: the inverse step and the backward in one call
                 previous, grad_state, grad_angles = holder.step.inverse(
                     holder.state, *holder.split(angles[t], own_variational), False, (grad_state, grad_readouts))
-            else:
-                if phases is None:
-                    previous, phases = previous_and_phases(holder, previous, phases, *holder.split(angles[t], own_variational))
+            else:  # a stored state comes with its phases (StateHolder.advance)
                 grad_state, grad_angles = holder.step.kernel_backward(holder.state, grad_state, grad_readouts, phases)
             holder.state, holder.position = previous, t
             grad_angles = grad_angles.view(batch, -1, grad_angles.shape[-1])  # (B, L * n, rotations)
