@@ -6,10 +6,12 @@ bottleneck (the same controller looped over T with a tanh state instead of the c
 and the LSTM and scoRNN resized to the quantum RNN's parameter count. For each n and T
 the table gives milliseconds per step (median of --repeats after one warm-up step) and
 the ratio to the bottleneck at the same n and T. The breakdown (--breakdown) splits a
-reversible quantum step into the controller (forward and backward over T steps), the
-circuit's forward, the readouts' forward, the circuit and readout kernels' backward
-(inverse step, readout backward, step backward), and the rest: Python, autograd and
-the optimizer.
+reversible quantum step into the controller (forward and backward over T steps, under
+autograd), the circuit's forward with its readouts (one kernel call per step), the
+kernels' backward (the readouts' and the step's backward in one call per step, from the
+kept phases, as a sequence whose states fit the stored-state budget runs it), and the
+rest: Python, the written-out controller backward, the embedding, head, loss and the
+optimizer.
 
 Cost: the Snakemake rule's set (n = 4..10 at T = 30, n = 6 at T = 784) takes a few
 minutes; n = 4..14 at T = 30 plus n = 10 at T = 784 took 5 minutes on one thread. The
@@ -39,7 +41,6 @@ from _common import add_device_option, resolve_device, timed  # noqa: E402
 from qrnn.config import model_config, validate  # noqa: E402
 from qrnn.models.factory import build_model, matched_baseline_settings, parameter_counts  # noqa: E402
 from qrnn.quantum.circuit import EngineStep  # noqa: E402
-from qrnn.quantum.readout import pauli_expectations_backward  # noqa: E402
 from qrnn.quantum.statevector import zero_state  # noqa: E402
 
 VOCAB = 10
@@ -90,37 +91,34 @@ def breakdown(n_qubits: int, steps: int, batch: int, repeats: int, device: torch
         angles = [core.circuit_angles(core.controller(features[t])) for t in range(steps)]
         state = core.advance(zero_state(batch, n_qubits, core.dtype, device), *angles[0])
     grad_state = torch.randn_like(state)
-    grad_readouts = torch.randn(batch, core.output_size, dtype=torch.float32, device=device)
+    grad_expectations = torch.randn(batch, 3, n_qubits, dtype=torch.float64, device=device)
     step = EngineStep(core.circuit)  # the model's own simulator, built alike
 
     def controller():
         outputs = [core.controller(features[t]) for t in range(steps)]
         torch.stack(outputs).square().sum().backward()
 
-    def circuit():
+    kernels = step.kernels_backward(state, *angles[0])
+    phases = [step.phases(state, *pair)[1] for pair in angles] if kernels else []
+
+    def circuit_and_readouts():
         with torch.no_grad():
             for encoding, variational in angles:
-                step(state, encoding, variational)
-
-    def readouts():
-        with torch.no_grad():
-            for _ in angles:
-                core.measure(state)
+                if kernels:
+                    step.phases(state, encoding, variational, readouts=True)
+                else:
+                    core.measure(step(state, encoding, variational))
 
     def kernels_backward():
-        if not step.kernels_backward(state, *angles[0]):
-            return
-        for encoding, variational in angles:
-            _, phases = step.inverse(state, encoding, variational, True)
-            grad_out = pauli_expectations_backward(state, grad_readouts, core.paulis) + grad_state
-            step.backward_from_output(state, grad_out, phases, encoding, variational, (True, True, False))
+        for kept in phases:
+            step.kernel_backward(state, grad_state, grad_expectations, kept)
 
     parts = {name: 1e3 * statistics.median(timed(function, device) for _ in range(repeats))
-             for name, function in {"controller": controller, "circuit_forward": circuit, "readouts_forward": readouts,
+             for name, function in {"controller": controller, "circuit_and_readouts_forward": circuit_and_readouts,
                                     "kernels_backward": kernels_backward}.items()}
     parts["training_step"] = 1e3 * training_step_seconds(model, steps, batch, repeats, device)
     parts["python_autograd_optimizer"] = parts["training_step"] - sum(
-        parts[name] for name in ("controller", "circuit_forward", "readouts_forward", "kernels_backward"))
+        parts[name] for name in ("controller", "circuit_and_readouts_forward", "kernels_backward"))
     return parts
 
 

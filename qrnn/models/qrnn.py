@@ -12,7 +12,8 @@ repeating the loop.
 Ablation switches (config ``models.qrnn``): ``encoding`` (controller | none),
 ``variational`` (controller | static | frozen | none), ``readout_feedback``,
 ``controller.kind`` (mlp | linear), ``entangler``, ``readouts``. ``gradient: reversible``
-backpropagates without storing the states (qrnn/quantum/reversible.py).
+backpropagates without storing the states (qrnn/quantum/reversible.py; on the C kernels
+the whole sequence is one autograd node, qrnn/quantum/reversible_sequence.py).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from torch import nn
 from qrnn.config import QRNNConfig
 from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
-from qrnn.models.controller import build_controller
+from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.readout import pauli_expectations, pauli_expectations_backward
+from qrnn.quantum.native import kernels
+from qrnn.quantum.readout import pauli_expectations
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
+from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
 from qrnn.quantum.statevector import zero_state
 
 COMPLEX_DTYPES = {"complex64": torch.complex64, "complex128": torch.complex128}
@@ -84,6 +87,7 @@ class QuantumRNN(RecurrentCore):
         elif config.variational == "frozen":  # a fixed random circuit: a quantum reservoir
             self.register_buffer("frozen_angles", torch.empty(shape).uniform_(-math.pi, math.pi))
         self._step, self._readout = self._backend()
+        self._gradient_layout: tuple[torch.Tensor, int | None] | None = None
 
     def _backend(self):
         """The step and readout functions of the configured simulator."""
@@ -166,9 +170,11 @@ class QuantumRNN(RecurrentCore):
         taken with respect to it is the total derivative.
 
         With neither ``advance`` nor ``measure`` given, a gradient wanted and ``gradient:
-        reversible``, the steps run as ReversibleStep (no state kept for the backward pass);
-        with either given, under plain autograd (``advance=self.advance`` is the autograd
-        reference).
+        reversible``, the steps run as ReversibleStep (no state kept for the backward pass),
+        or, where the C kernels compute the state, a ControllerTape can run the controller
+        and no ``on_state`` watches, as one ReversibleSequence (same values, one autograd
+        node for all T steps); with either hook given, under plain autograd
+        (``advance=self.advance`` is the autograd reference).
         """
         batch = inputs.shape[0]
         if initial_state is None:
@@ -180,9 +186,13 @@ class QuantumRNN(RecurrentCore):
         fused = advance is None and measure is None and self.reversible and torch.is_grad_enabled()
         holder = (
             StateHolder(self._step, self._readout, self.paulis, self._split_angles, self._join_angle_gradients,
-                        readout_backward=pauli_expectations_backward)
+                        kernel_readouts=self.config.backend == "engine")
             if fused else None
         )
+        if holder is not None and on_state is None and inputs.shape[1] > 0 and self._sequence_serves(holder, state):
+            parts = SequenceParts(holder, ControllerTape(self.controller), self.config.readout_feedback, *self._angle_gradient_layout())
+            outputs, state = ReversibleSequence.apply(parts, inputs, readouts, state, self._own_variational(), *parts.tape.parameters)
+            return outputs, (state, outputs[:, -1])
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):
@@ -197,6 +207,26 @@ class QuantumRNN(RecurrentCore):
             if on_state is not None:
                 on_state(t, state, readouts)
         return torch.stack(outputs, dim=1), (state, readouts)
+
+    def _sequence_serves(self, holder: StateHolder, state: torch.Tensor) -> bool:
+        """Whether the whole sequence runs as one ReversibleSequence: the C kernels compute
+        the state (and its backward) and a ControllerTape can run the controller."""
+        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
+        return holder.kernel_readouts and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
+
+    def _angle_gradient_layout(self) -> tuple[torch.Tensor, int | None]:
+        """(for each controller output, its position in the C kernels' flattened angle
+        gradients (L, n, kernel rotations: the encoding RY first, in layer 0), the first
+        kernel rotation of the model's own variational angles or None): see SequenceParts."""
+        if self._gradient_layout is None:
+            n, first, count = self.n_qubits, int(self.circuit.has_encoding), len(self._step.kernel_rotations)
+            columns = [q * count for q in range(n)] if first else []
+            if self.config.variational == "controller":
+                columns += [(layer * n + q) * count + first + r
+                            for layer in range(self.circuit.n_layers) for q in range(n) for r in range(len(self.config.rotations))]
+            own_from = first if self._own_variational() is not None else None
+            self._gradient_layout = (torch.tensor(columns, dtype=torch.long), own_from)
+        return self._gradient_layout
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):
         """State: (state vector (batch, 2**n) complex, readouts z_T (batch, n_readouts))."""

@@ -111,11 +111,17 @@ class EngineStep:
         return state
 
     def inverse(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None,
-                keep_phases: bool = False):
+                keep_phases: bool = False, gradients: tuple | None = None):
         """U(angles)^dagger state: undo the step (entangler first, then the rotation layers
         conjugate-transposed, last block first). With ``keep_phases`` (C kernels only, see
-        ``kernels_backward``): (U^dagger state, the angles' phases that ``backward_from_output`` takes)."""
+        ``kernels_backward``): (U^dagger state, the angles' phases that ``backward_from_output`` takes).
+        With ``gradients`` = (dL/d state, dL/d its expectations (batch, 3, n) float64), either
+        None (C kernels only): (U^dagger state, dL/d U^dagger state, dL/d angles as
+        ``kernel_backward`` gives them), the step's backward from the same call."""
         self.circuit.check_angles(encoding, variational)
+        if gradients is not None:
+            grad_state, grad_angles, previous = self.kernel_backward(state, *gradients, angles=(encoding, variational))
+            return previous, grad_state, grad_angles
         if keep_phases:
             return kernels.step(state, encoding, variational, self.kernel_rotations, self._kernel_tables(state).inverse_index,
                                 self._kernel_tables(state).sign, inverse=True, keep_phases=True)
@@ -134,19 +140,32 @@ class EngineStep:
         serve this step: the C kernels compute it and it has angles."""
         return kernels.usable(state) and (encoding is not None or variational is not None)
 
-    def phases(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
-        """(U state, the angles' phases) of the C kernels' forward step."""
+    def phases(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None, readouts: bool = False):
+        """(U state, the angles' phases) of the C kernels' forward step; with ``readouts`` also
+        U state's Pauli expectations (batch, 3, n) float64 from the same call."""
         tables = self._kernel_tables(state)
-        return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False, keep_phases=True)
+        return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False,
+                            keep_phases=True, readouts=readouts)
 
-    def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, encoding, variational,
-                             wanted: tuple[bool, bool, bool]):
+    def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor | None, phases: torch.Tensor, encoding, variational,
+                             wanted: tuple[bool, bool, bool], grad_readouts: torch.Tensor | None = None):
         """(dL/d state in, dL/d encoding, dL/d variational) of the step whose output is ``out``,
-        each None unless ``wanted``, straight from the C kernels (no autograd graph)."""
-        tables = self._kernel_tables(out)
-        grad_state, grad_angles = kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign)
+        each None unless ``wanted``, straight from the C kernels (no autograd graph). With
+        ``grad_readouts`` (batch, 3, n), dL/d ``out``'s Pauli expectations, their backward is
+        added to ``grad_out`` (None: no other gradient) in the same call."""
+        grad_state, grad_angles = self.kernel_backward(out, grad_out, grad_readouts, phases)
         grad_encoding, grad_variational = split_angle_gradients(grad_angles, *angle_signature(encoding, variational), *wanted[:2])
         return (grad_state if wanted[2] else None), grad_encoding, grad_variational
+
+    def kernel_backward(self, out: torch.Tensor, grad_out: torch.Tensor | None, grad_readouts: torch.Tensor | None = None,
+                        phases: torch.Tensor | None = None, angles: tuple | None = None):
+        """``backward_from_output``'s kernel call: (dL/d state in, dL/d angles (batch, L, n,
+        len(kernel_rotations)) float64, the encoding's in rotation 0 of layer 0), from the
+        kept ``phases``, or from ``angles`` = (encoding, variational): then the step's input
+        U^dagger out comes third (``inverse`` with gradients)."""
+        tables = self._kernel_tables(out)
+        return kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign, grad_readouts,
+                                     angles)
 
     def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
         """The entangler after every layer, or none when the step is the encoding layer alone."""

@@ -181,23 +181,34 @@ def pauli_expectations(
         values = Expectations.apply(state) if needs_grad(state) else kernels.expectations(state)  # (batch, 3, n)
     else:
         values = _Expectations.apply(state.contiguous())
+    return selected_expectations(values, paulis, qubits, state.dtype)
+
+
+def selected_expectations(values: torch.Tensor, paulis: tuple[str, ...], qubits: tuple[int, ...] | None,
+                          state_dtype: torch.dtype) -> torch.Tensor:
+    """``pauli_expectations``' output from all of them, ``values`` (batch, 3, n) float64: the
+    wanted Paulis and qubits, flattened pauli-major, in the state's real precision."""
     if tuple(paulis) != PAULIS:
         values = values[:, [PAULIS.index(p) for p in paulis]]
-    if qubits is not None and tuple(qubits) != tuple(range(n_qubits)):
+    if qubits is not None and tuple(qubits) != tuple(range(values.shape[2])):
         values = values[:, :, list(qubits)]
-    real_dtype = torch.float64 if state.dtype == torch.complex128 else torch.float32
-    return values.reshape(batch, -1).to(real_dtype)
+    real_dtype = torch.float64 if state_dtype == torch.complex128 else torch.float32
+    return values.reshape(values.shape[0], -1).to(real_dtype)
+
+
+def expectations_gradient(grad: torch.Tensor, paulis: tuple[str, ...], n_qubits: int) -> torch.Tensor:
+    """dL/d all the expectations (batch, 3, n) float64 from dL/d ``pauli_expectations(state,
+    paulis)`` (all qubits), (batch, len(paulis) * n): what the kernels' backward takes."""
+    grad = grad.reshape(grad.shape[0], len(paulis), n_qubits).to(torch.float64)
+    if tuple(paulis) != PAULIS:
+        full = grad.new_zeros(grad.shape[0], len(PAULIS), n_qubits)
+        full[:, [PAULIS.index(p) for p in paulis]] = grad
+        grad = full
+    return grad
 
 
 def pauli_expectations_backward(state: torch.Tensor, grad: torch.Tensor, paulis: tuple[str, ...] = PAULIS) -> torch.Tensor:
     """dL/d state of ``pauli_expectations(state, paulis)`` (all qubits) given dL/d its output
-    (batch, len(paulis) * n), straight from the C kernels (``kernels.usable(state)``): the
-    reversible backward's readout step, without an autograd graph."""
-    batch, dimension = state.shape
-    n_qubits = dimension.bit_length() - 1
-    grad = grad.reshape(batch, len(paulis), n_qubits).to(torch.float64)
-    if tuple(paulis) != PAULIS:
-        full = grad.new_zeros(batch, len(PAULIS), n_qubits)
-        full[:, [PAULIS.index(p) for p in paulis]] = grad
-        grad = full
-    return kernels.expectations_backward(state, grad)
+    (batch, len(paulis) * n), straight from the C kernels (``kernels.usable(state)``), without
+    an autograd graph."""
+    return kernels.expectations_backward(state, expectations_gradient(grad, paulis, state.shape[1].bit_length() - 1))

@@ -13,12 +13,15 @@ the gradients of the angles and of psi_{t-1} through it, and leaves psi_{t-1} in
 holder. The controller stays in the ordinary autograd graph: its activations are small.
 
 On the C path (qrnn/quantum/native) the backward skips that local re-run: the inverse
-step also returns the angles' phases, and the readouts' and the step's backward kernels
-take psi_t and the gradients directly (no autograd graph inside the backward). A
-training step at small n is dominated by such per-step calls, not by arithmetic, so the
-C path also keeps the forward states (with their phases) while they fit
-STORED_STATES_BUDGET: a short sequence of small states then needs no inverse step at
-all, while a long one stores that many bytes at most and walks back as described.
+step also returns the angles' phases, and the step's backward kernel (with the readouts'
+backward folded in) takes psi_t and the gradients directly (no autograd graph inside the
+backward). A training step at small n is dominated by such per-step calls, not by
+arithmetic, so the C path also keeps the forward states (with their phases) while they
+fit STORED_STATES_BUDGET: a short sequence of small states then needs no inverse step at
+all, while a long one stores that many bytes at most and walks back as described. There
+the model runs the whole sequence as one ReversibleSequence (reversible_sequence.py) on
+this same holder; ReversibleStep serves the PyTorch path (the GPU) and runs whose steps
+are observed.
 
 Drift. Every recomputed state inherits the rounding of the forward and the inverse
 steps, and the error grows with the number of steps undone (roughly a random walk over
@@ -42,6 +45,8 @@ from typing import Callable
 
 import torch
 
+from qrnn.quantum.readout import expectations_gradient, selected_expectations
+
 # Steps between exact state copies; see "Drift" above (64 inverse steps drift by 2.1e-6
 # in complex64 and 1.1e-14 in complex128, while T / 64 copies stay negligible).
 CHECKPOINT_INTERVAL = 64
@@ -63,8 +68,10 @@ class StateHolder:
     """The one state of a reversible sequence: psi_t during the forward pass, then walked back."""
 
     def __init__(self, step: Step, readout: Callable, paulis: tuple[str, ...], split: Split, join_gradients: JoinGradients,
-                 checkpoint_interval: int | None = None, readout_backward: Callable | None = None):
-        self.step, self.readout, self.paulis, self.readout_backward = step, readout, paulis, readout_backward
+                 checkpoint_interval: int | None = None, kernel_readouts: bool = False):
+        # kernel_readouts: the readouts are the engine's Pauli expectations (readout.py), which
+        # the C kernels compute, and differentiate, inside the step's own calls.
+        self.step, self.readout, self.paulis, self.kernel_readouts = step, readout, paulis, kernel_readouts
         self.split, self.join_gradients = split, join_gradients
         self.checkpoint_interval = checkpoint_interval or CHECKPOINT_INTERVAL
         self.state: torch.Tensor | None = None
@@ -80,16 +87,19 @@ class StateHolder:
 
     def kernels_serve(self, state: torch.Tensor, encoding, variational) -> bool:
         """Whether this step's forward and backward run straight on the C kernels."""
-        return self.readout_backward is not None and self.step.kernels_backward(state, encoding, variational)
+        return self.kernel_readouts and self.step.kernels_backward(state, encoding, variational)
 
-    def advance(self, state_in: torch.Tensor, encoding, variational) -> torch.Tensor:
-        """psi_t from psi_{t-1}, keeping psi_{t-1} as a checkpoint every ``checkpoint_interval``
-        steps, and (C path) with its phases while the stored states fit ``budget``."""
+    def advance(self, state_in: torch.Tensor, encoding, variational) -> tuple[torch.Tensor, torch.Tensor]:
+        """(psi_t, its readouts) from psi_{t-1}, keeping psi_{t-1} as a checkpoint every
+        ``checkpoint_interval`` steps, and (C path) with its phases while the stored states
+        fit ``budget``. On the C path the step and the readouts are one kernel call."""
         position, kernels = self.position, self.kernels_serve(state_in, encoding, variational)
         if kernels:
-            state_out, phases = self.step.phases(state_in, encoding, variational)
+            state_out, phases, values = self.step.phases(state_in, encoding, variational, readouts=True)
+            readouts = selected_expectations(values, self.paulis, None, state_out.dtype)
         else:
             state_out, phases = self.step(state_in, encoding, variational), None
+            readouts = self.readout(state_out, self.paulis)
         if position % self.checkpoint_interval == 0:
             self.checkpoints[position] = state_in.detach().clone()
         elif kernels and self.budget >= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size():
@@ -99,7 +109,7 @@ class StateHolder:
             self.phases[position] = phases
         self.position += 1
         self.state = state_out.detach()
-        return state_out
+        return state_out, readouts
 
 
 class ReversibleStep(torch.autograd.Function):
@@ -111,8 +121,7 @@ class ReversibleStep(torch.autograd.Function):
     @staticmethod
     def forward(ctx, holder: StateHolder, controller_output, own_variational, state_in):
         encoding, variational = holder.split(controller_output, own_variational)
-        state_out = holder.advance(state_in, encoding, variational)
-        readouts = holder.readout(state_out, holder.paulis)
+        state_out, readouts = holder.advance(state_in, encoding, variational)
         ctx.holder, ctx.position = holder, holder.position
         ctx.save_for_backward(controller_output, own_variational)
         return state_out, readouts
@@ -160,17 +169,16 @@ class ReversibleStep(torch.autograd.Function):
 def _kernels_backward(holder: StateHolder, previous, phases, encoding, variational, grad_state_out, grad_readouts, wanted) -> list:
     """[dL/d encoding, dL/d variational, dL/d psi_{t-1}, psi_{t-1}] of a step on the C path,
     straight from the kernels: the stored psi_{t-1} and phases, or the inverse step (which
-    also yields the phases); the readouts' backward at psi_t; the step's backward from
-    psi_t. At most three kernel calls and no autograd graph, where re-running the step
-    under autograd costs a forward step, a readout and the graph's overhead on top."""
+    also yields the phases); then the readouts' and the step's backward from psi_t in one
+    call. At most two kernel calls and no autograd graph, where re-running the step under
+    autograd costs a forward step, a readout and the graph's overhead on top."""
     if previous is None:
         previous, phases = holder.step.inverse(holder.state, encoding, variational, True)
     elif phases is None:
         _, phases = holder.step.phases(previous, encoding, variational)
-    grad_out = holder.readout_backward(holder.state, grad_readouts, holder.paulis)
-    if grad_state_out is not None:
-        grad_out.add_(grad_state_out)  # grad_out is the readout backward's own new tensor
+    grad_expectations = expectations_gradient(grad_readouts, holder.paulis, holder.state.shape[1].bit_length() - 1)
     grad_state, grad_encoding, grad_variational = holder.step.backward_from_output(
-        holder.state, grad_out, phases, encoding, variational, wanted
+        holder.state, grad_state_out, phases, encoding, variational, wanted, grad_expectations
     )
     return [grad_encoding, grad_variational, grad_state, previous]
+

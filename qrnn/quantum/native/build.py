@@ -37,7 +37,7 @@ SOURCES = tuple(
     for name in ("statevector_kernels.c", "rotations.c", "rotations.h", "common_body.h", "layers_body.h", "readout_body.h")
 )
 COMPILED = tuple(source for source in SOURCES if source.suffix == ".c")
-ABI = 3
+ABI = 5
 MODES = ("auto", "native", "torch")
 # The two engine paths, as the first words of description() (recorded in every metrics.json).
 KERNELS_PATH = "C kernels"
@@ -136,8 +136,10 @@ def _declare(library: ctypes.CDLL) -> ctypes.CDLL:
     pointer, int64, int32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
     for suffix in ("f32", "f64"):
         signatures = {
-            "qrnn_step": (pointer, pointer, pointer, int64, pointer, int64, int32, pointer, pointer, int32, int64, int32, int32, pointer, pointer, int32),
-            "qrnn_step_backward": (pointer, pointer, pointer, pointer, int32, int64, int32, int32, pointer, pointer, pointer, pointer),
+            "qrnn_step": (pointer, pointer, pointer, int64, pointer, int64, int32, pointer, pointer, int32, int64, int32, int32, pointer, pointer, int32,
+                          pointer),
+            "qrnn_step_backward": (pointer, pointer, pointer, pointer, pointer, int64, pointer, int64, int32, pointer, int32, int64, int32, int32,
+                                   pointer, pointer, pointer, pointer, pointer),
             "qrnn_expectations": (pointer, int64, int32, pointer),
             "qrnn_expectations_backward": (pointer, pointer, int64, int32, pointer),
         }

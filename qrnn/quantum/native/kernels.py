@@ -139,7 +139,7 @@ def _angles(angles: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]
 
 
 def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None, kinds: tuple[str, ...], index, sign,
-         inverse: bool, keep_phases: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+         inverse: bool, keep_phases: bool = False, readouts: bool = False):
     """One circuit step on a batch of states: for each of L layers, every qubit's gate
     R_kinds[-1] ... R_kinds[0] at its angles, then the entangler. Returns the new states and,
     with ``keep_phases``, the angles' (cos(t/2), sin(t/2)) as (batch, L, n, len(kinds), 2)
@@ -152,14 +152,37 @@ def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.
     float64); the kernels compute with them in double precision. The entangler is a
     permutation (new[i] = old[index[i]]) or a diagonal of signs (real, the state's
     precision), or neither. inverse: U^dagger state instead (index then E's inverse table).
+    With ``readouts`` a third value: the new states' ``expectations`` (batch, 3, n) float64,
+    read inside the same call.
     """
     state = _dense(state)
     batch, dimension = state.shape
     n = _qubits(state)
+    codes = _kind_codes(tuple(kinds))[1]
+    encoding, encoding_stride, variational, variational_stride, angle_types, layers = _step_angles(state, encoding, variational, kinds)
+    out = torch.empty_like(state)
+    phases = torch.empty(batch, layers, n, len(kinds), 2, dtype=torch.float64) if keep_phases else None
+    values = torch.empty(batch, 3, n, dtype=torch.float64) if readouts else None
+    function = _function("qrnn_step", state.dtype)
+    _parallel(
+        lambda start, stop: function(
+            _address(state, start), _address(out, start), _address(encoding, start), encoding_stride,
+            _address(variational, start if variational_stride else 0), variational_stride, angle_types,
+            _address(phases, start), codes, len(kinds), stop - start, n, layers, _address(index), _address(sign), int(inverse),
+            _address(values, start),
+        ),
+        batch, dimension * max(layers, 1),
+    )
+    return (out, phases, values) if readouts else (out, phases)
+
+
+def _step_angles(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None, kinds: tuple[str, ...]):
+    """A step's angles as the kernels read them, checked against the states and rotations:
+    (encoding, its stride, variational, its stride, the angle types' bits, layers)."""
+    batch, n = state.shape[0], _qubits(state)
     encoding, encoding_double, encoding_stride = _angles(encoding)
     variational, variational_double, variational_stride = _angles(variational)
     first = int(encoding is not None)
-    _, codes = _kind_codes(tuple(kinds))
     if encoding is not None and (tuple(encoding.shape) != (batch, n) or kinds[0] != "ry"):
         raise ValueError(f"encoding angles of shape {tuple(encoding.shape)} and rotations {kinds} do not fit states of shape "
                          f"{tuple(state.shape)}: expected ({batch}, {n}) and 'ry' first")
@@ -172,36 +195,42 @@ def step(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.
             raise ValueError(f"variational angles of shape {tuple(variational.shape)} do not fit states of shape "
                              f"{tuple(state.shape)} and rotations {kinds}: expected ({batch} or 1, L, {n}, {len(kinds) - first})")
         layers = variational.shape[1]
-    out = torch.empty_like(state)
-    phases = torch.empty(batch, layers, n, len(kinds), 2, dtype=torch.float64) if keep_phases else None
-    function = _function("qrnn_step", state.dtype)
-    _parallel(
-        lambda start, stop: function(
-            _address(state, start), _address(out, start), _address(encoding, start), encoding_stride,
-            _address(variational, start if variational_stride else 0), variational_stride, encoding_double | 2 * variational_double,
-            _address(phases, start), codes, len(kinds), stop - start, n, layers, _address(index), _address(sign), int(inverse),
-        ),
-        batch, dimension * max(layers, 1),
-    )
-    return out, phases
+    return encoding, encoding_stride, variational, variational_stride, encoding_double | 2 * variational_double, layers
 
 
-def step_backward(out: torch.Tensor, grad_out: torch.Tensor, phases: torch.Tensor, kinds: tuple[str, ...], inverse_index, sign):
-    """Backward of ``step`` (forward direction) from its output: (dL/d state, dL/d angles float64)."""
+def step_backward(out: torch.Tensor, grad_out: torch.Tensor | None, phases: torch.Tensor | None, kinds: tuple[str, ...],
+                  inverse_index, sign, grad_readouts: torch.Tensor | None = None, angles: tuple | None = None):
+    """Backward of ``step`` (forward direction) from its output: (dL/d state, dL/d angles float64).
+    With ``grad_readouts`` (batch, 3, n), dL/d the output's ``expectations``, their backward
+    is added to ``grad_out`` (which may then be None for none) inside the same call.
+    With ``phases`` None, ``angles`` = (encoding, variational) as ``step`` takes them: the
+    phases are computed from them, and the step's input U^dagger out comes third (the
+    inverse step, from the same call)."""
     out = _dense(out)
-    grad_out, phases = _dense(grad_out, out.dtype), _dense(phases, torch.float64)
+    grad_out = None if grad_out is None else _dense(grad_out, out.dtype)
+    grad_readouts = None if grad_readouts is None else _dense(grad_readouts, torch.float64)
     batch, dimension = out.shape
+    if phases is None:
+        encoding, encoding_stride, variational, variational_stride, angle_types, layers = _step_angles(out, *angles, kinds)
+        previous = torch.empty_like(out)
+    else:
+        phases = _dense(phases, torch.float64)
+        encoding = variational = previous = None
+        encoding_stride = variational_stride = angle_types = 0
+        layers = phases.shape[1]
     grad_state = torch.empty_like(out)
-    grad_angles = torch.empty(phases.shape[:-1], dtype=torch.float64)
-    function, codes, layers = _function("qrnn_step_backward", out.dtype), _kind_codes(tuple(kinds))[1], phases.shape[1]
+    grad_angles = torch.empty(batch, layers, _qubits(out), len(kinds), dtype=torch.float64)
+    function, codes = _function("qrnn_step_backward", out.dtype), _kind_codes(tuple(kinds))[1]
     _parallel(
         lambda start, stop: function(
-            _address(out, start), _address(grad_out, start), _address(phases, start), codes, len(kinds), stop - start,
-            _qubits(out), layers, _address(inverse_index), _address(sign), _address(grad_state, start), _address(grad_angles, start),
+            _address(out, start), _address(grad_out, start), _address(grad_readouts, start), _address(phases, start),
+            _address(encoding, start), encoding_stride, _address(variational, start if variational_stride else 0), variational_stride,
+            angle_types, codes, len(kinds), stop - start, _qubits(out), layers, _address(inverse_index), _address(sign),
+            _address(grad_state, start), _address(grad_angles, start), _address(previous, start),
         ),
         batch, dimension * max(layers, 1),
     )
-    return grad_state, grad_angles
+    return (grad_state, grad_angles) if angles is None else (grad_state, grad_angles, previous)
 
 
 def expectations(state: torch.Tensor) -> torch.Tensor:

@@ -415,11 +415,13 @@ static int NAME(check)(int n, int layers, const int32_t *kinds, int count) {
  * `phases` (batch x layers x n x count x 2 doubles) when it is given, for the backward.
  * inverse = 1: the adjoint step, U^dagger x (then index is E's inverse table): for each
  * layer, last first, E^-1 and then the adjoint gates.
+ * expectations (batch x 3 x n doubles, or NULL): the Pauli readouts of each output element
+ * as qrnn_expectations gives them, read before the element leaves the caches.
  * Every entry point returns 0, -1 if its work space could not be allocated, -2 for n
  * outside 1..MAX_QUBITS, -3 for bad rotation kinds. */
 int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t encoding_stride, const void *variational,
                     int64_t variational_stride, int angle_types, double *phases, const int32_t *kinds, int count, int64_t batch, int n, int layers,
-                    const int64_t *index, const REAL *sign, int inverse) {
+                    const int64_t *index, const REAL *sign, int inverse, double *expectations) {
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers, angles_per_element = gates_per_element * count;
@@ -453,7 +455,16 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
         }
-        NAME(join)(re, im, y, length, inverse ? 0 : index, inverse ? 0 : sign, spare_re, spare_im);
+        if (expectations) {  /* the readouts of y while it is in the caches: entangle in planar form, read, interleave */
+            if (!inverse && entangled) {
+                NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
+                REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
+            }
+            NAME(expectations_of)(re, im, n, expectations + 3 * n * b);
+            NAME(join)(re, im, y, length, 0, 0, spare_re, spare_im);
+        } else {
+            NAME(join)(re, im, y, length, inverse ? 0 : index, inverse ? 0 : sign, spare_re, spare_im);
+        }
     }
     return 0;
 }
@@ -464,33 +475,61 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
  * step are recomputed from y by the adjoint gates instead of being stored. For the state
  * z right after a layer's gates and its gradient gz, the gradient of gate G_k is C_k G_k
  * with C_k[a][c] = sum gz[a..] conj(z[c..]) (the correlations of qubit k); the angles'
- * gradients follow from it (rotations.c). inverse_index: E^-1 as a table (none without a
- * permutation); E^T = E^-1 for a permutation and for a diagonal of signs. */
-int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *phases, const int32_t *kinds, int count,
-                             int64_t batch, int n, int layers, const int64_t *inverse_index, const REAL *sign, REAL *grad_in,
-                             double *grad_angles) {
+ * gradients follow from it (rotations.c). grad_expectations (batch x 3 x n doubles, or NULL):
+ * the gradients of y's readouts, whose backward is added to grad_y (then NULL for none) on the
+ * way in. inverse_index: E^-1 as a table (none without a
+ * permutation); E^T = E^-1 for a permutation and for a diagonal of signs.
+ * phases: those qrnn_step kept, or NULL: then they are computed here from the angles
+ * (encoding, variational, their strides and angle_types as in qrnn_step). previous (or
+ * NULL): the step's input U^dagger y, which the backward walks to anyway, so that a
+ * reversible backward needs no inverse step of its own. */
+int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *grad_expectations, const double *phases,
+                             const void *encoding, int64_t encoding_stride, const void *variational, int64_t variational_stride,
+                             int angle_types, const int32_t *kinds, int count, int64_t batch, int n, int layers,
+                             const int64_t *inverse_index, const REAL *sign, REAL *grad_in, double *grad_angles, REAL *previous) {
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
-    REAL *work = NAME(scratch)(6 * length);
-    double *built = NAME(gate_space)(24 * gates_per_element);  /* gates, correlations, gate gradients */
+    REAL *work = NAME(scratch)(7 * length);
+    /* gates, correlations, gate gradients, and angles and phases unless given */
+    double *built = NAME(gate_space)((24 + 3 * count) * gates_per_element);
     if (!work || !built) return -1;
     double *correlations = built + 8 * gates_per_element, *grad_gates = built + 16 * gates_per_element;
+    double *angles = built + 24 * gates_per_element, *own_phases = angles + count * gates_per_element;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
-    REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length;
+    REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length, *diagonal = work + 6 * length;
     REAL adjoint[8 * MAX_QUBITS];
     int entangled = inverse_index || sign;
     for (int64_t b = 0; b < batch; b++) {
-        const double *element_phases = phases + 2 * count * gates_per_element * b;
+        const double *element_phases = phases ? phases + 2 * count * gates_per_element * b : own_phases;
+        if (!phases)
+            qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, own_phases);
         qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
         memset(correlations, 0, 8 * gates_per_element * sizeof(double));
-        NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign, spare_r, spare_i);
-        NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i);
+        if (grad_expectations) {  /* dL/dy gains the readouts' backward (qrnn_expectations_backward), all in planar form */
+            NAME(deinterleave)(y + 2 * length * b, zr, zi, length);
+            if (grad_y) NAME(deinterleave)(grad_y + 2 * length * b, gr, gi, length);
+            else memset(gr, 0, 2 * length * sizeof(REAL));
+            NAME(expectations_backward_of)(zr, zi, grad_expectations + 3 * n * b, n, gr, gi, diagonal);
+            if (entangled) {
+                NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
+                REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
+                NAME(permute)(gr, gi, spare_r, spare_i, length, inverse_index, sign);
+                t = gr; gr = spare_r; spare_r = t; t = gi; gi = spare_i; spare_i = t;
+            }
+        } else {
+            NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign, spare_r, spare_i);
+            NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i);
+        }
         for (int l = layers - 1; l >= 0; l--) {
             NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
             for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
             NAME(adjoint)(adjoint, n);
             NAME(apply_gates)(gr, gi, n, adjoint, 0, 0, 0);
+            if (l == 0 && previous) {
+                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
+                NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0);
+            }
             if (l > 0) {
                 NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
                 if (entangled) {

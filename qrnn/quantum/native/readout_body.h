@@ -187,6 +187,21 @@ int NAME(qrnn_expectations)(const REAL *x, int64_t batch, int n, double *out) {
     return 0;
 }
 
+/* out += dL/dx of one planar element x for the readouts' gradient g (3 x n doubles: gX, gY, gZ);
+ * diagonal: 2**n reals of work space. */
+static void NAME(expectations_backward_of)(const REAL *xr, const REAL *xi, const double *g, int n, REAL *out_r, REAL *out_i,
+                                           REAL *diagonal) {
+    int64_t length = (int64_t)1 << n;
+    REAL h[4 * MAX_QUBITS];
+    for (int k = 0; k < n; k++) {
+        h[4 * k] = (REAL)(2 * g[k]); h[4 * k + 1] = (REAL)(-2 * g[n + k]);     /* 2 (gX - i gY) */
+        h[4 * k + 2] = (REAL)(2 * g[k]); h[4 * k + 3] = (REAL)(2 * g[n + k]);  /* 2 (gX + i gY) */
+    }
+    NAME(diagonal)(g + 2 * n, n, diagonal);
+    for (int64_t i = 0; i < length; i++) { out_r[i] += diagonal[i] * xr[i]; out_i[i] += diagonal[i] * xi[i]; }
+    NAME(off_diagonal)(xr, xi, out_r, out_i, n, h);
+}
+
 /* grad_x = dL/dx from grad (batch x 3 x n doubles, the gradients of qrnn_expectations' output). */
 int NAME(qrnn_expectations_backward)(const REAL *x, const double *grad, int64_t batch, int n, REAL *grad_x) {
     if (n < 1 || n > MAX_QUBITS) return -2;
@@ -194,17 +209,10 @@ int NAME(qrnn_expectations_backward)(const REAL *x, const double *grad, int64_t 
     REAL *work = NAME(scratch)(5 * length);
     if (!work) return -1;
     REAL *xr = work, *xi = work + length, *out_r = work + 2 * length, *out_i = work + 3 * length, *diagonal = work + 4 * length;
-    REAL h[4 * MAX_QUBITS];
     for (int64_t b = 0; b < batch; b++) {
-        const double *g = grad + 3 * n * b;  /* gX = g[k], gY = g[n + k], gZ = g[2n + k] */
-        for (int k = 0; k < n; k++) {
-            h[4 * k] = (REAL)(2 * g[k]); h[4 * k + 1] = (REAL)(-2 * g[n + k]);     /* 2 (gX - i gY) */
-            h[4 * k + 2] = (REAL)(2 * g[k]); h[4 * k + 3] = (REAL)(2 * g[n + k]);  /* 2 (gX + i gY) */
-        }
         NAME(split)(x + 2 * length * b, xr, xi, length, 0, 0, 0, 0);
-        NAME(diagonal)(g + 2 * n, n, diagonal);
-        for (int64_t i = 0; i < length; i++) { out_r[i] = diagonal[i] * xr[i]; out_i[i] = diagonal[i] * xi[i]; }
-        NAME(off_diagonal)(xr, xi, out_r, out_i, n, h);
+        memset(out_r, 0, 2 * length * sizeof(REAL));
+        NAME(expectations_backward_of)(xr, xi, grad + 3 * n * b, n, out_r, out_i, diagonal);
         NAME(join)(out_r, out_i, grad_x + 2 * length * b, length, 0, 0, 0, 0);
     }
     return 0;

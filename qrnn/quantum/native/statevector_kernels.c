@@ -9,8 +9,8 @@
  * map to AVX-512, or to two AVX2 or four SSE/NEON registers elsewhere.
  *
  * The bodies are written once (common_body.h: vectors, work space, splitting and
- * interleaving; layers_body.h: a step and its backward; readout_body.h: the
- * Pauli readouts and their backward) and instantiated for float (complex64 states) and
+ * interleaving; readout_body.h: the Pauli readouts and their backward; layers_body.h: a
+ * step and its backward, which can fold the readouts in) and instantiated for float (complex64 states) and
  * double (complex128).
  */
 
@@ -79,8 +79,8 @@ static inline f32_vec_flip flip_f32(f32_vec_flip x, int d) {
 #define ZIP_HI(r, i) SHUFFLE2((r), (i), f32_mask, ZIP_HI16)
 #define NAME(x) x##_f32
 #include "common_body.h"
-#include "layers_body.h"
 #include "readout_body.h"
+#include "layers_body.h"
 #undef REAL
 #undef INT_LANE
 #undef LANES
@@ -120,8 +120,8 @@ static inline f64_vec_flip flip_f64(f64_vec_flip x, int d) {
 #define ZIP_HI(r, i) SHUFFLE2((r), (i), f64_mask, ZIP_HI8)
 #define NAME(x) x##_f64
 #include "common_body.h"
-#include "layers_body.h"
 #include "readout_body.h"
+#include "layers_body.h"
 
 /* Lets the loader check that the library it opened is the one built from this source. */
-int qrnn_kernels_abi(void) { return 3; }
+int qrnn_kernels_abi(void) { return 5; }
