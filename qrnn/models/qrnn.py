@@ -30,7 +30,7 @@ from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
 from qrnn.quantum.native import kernels
-from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.readout import pauli_expectations, selected_expectations
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
 from qrnn.quantum.statevector import zero_state
@@ -193,6 +193,8 @@ class QuantumRNN(RecurrentCore):
             parts = SequenceParts(holder, ControllerTape(self.controller), self.config.readout_feedback, *self._angle_gradient_layout())
             outputs, state = ReversibleSequence.apply(parts, inputs, readouts, state, self._own_variational(), *parts.tape.parameters)
             return outputs, (state, outputs[:, -1])
+        if self._fused_evaluation(advance, measure, inputs, state):
+            advance, measure = self._advance_with_readouts, self._measure_kept
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):
@@ -207,6 +209,26 @@ class QuantumRNN(RecurrentCore):
             if on_state is not None:
                 on_state(t, state, readouts)
         return torch.stack(outputs, dim=1), (state, readouts)
+
+    def _fused_evaluation(self, advance: Advance | None, measure: Measure | None, inputs: torch.Tensor, state) -> bool:
+        """Whether a step and its readouts run as one C kernel call with no phases kept: no
+        hook given, nothing to differentiate (evaluation, no_grad), the model's own engine step on the C kernels."""
+        if advance is not None or measure is not None or not isinstance(self._step, EngineStep):
+            return False
+        if torch.is_grad_enabled() and (inputs.requires_grad or state.requires_grad or any(p.requires_grad for p in self.parameters())):
+            return False
+        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
+        return has_angles and kernels.usable(state)
+
+    def _advance_with_readouts(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """``advance`` of the fused evaluation: (the new state, its readouts) from one kernel call."""
+        state, values = self._step.with_readouts(state, encoding, variational)
+        return state, selected_expectations(values, self.paulis, None, state.dtype)
+
+    @staticmethod
+    def _measure_kept(advanced: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``measure`` of the fused evaluation: the readouts ``_advance_with_readouts`` already read."""
+        return advanced
 
     def _sequence_serves(self, holder: StateHolder, state: torch.Tensor) -> bool:
         """Whether the whole sequence runs as one ReversibleSequence: the C kernels compute

@@ -147,6 +147,15 @@ class EngineStep:
         return kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False,
                             keep_phases=True, readouts=readouts)
 
+    def with_readouts(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """(U state, its Pauli expectations (batch, 3, n) float64) from one C kernel call and
+        no phases kept: the no-grad step (evaluation), where ``__call__`` and a readout would
+        be two calls and two passes over the states. C kernels and angles only (``kernels_backward``)."""
+        tables = self._kernel_tables(state)
+        out, _, values = kernels.step(state, encoding, variational, self.kernel_rotations, tables.index, tables.sign, inverse=False,
+                                      readouts=True)
+        return out, values
+
     def backward_from_output(self, out: torch.Tensor, grad_out: torch.Tensor | None, phases: torch.Tensor, encoding, variational,
                              wanted: tuple[bool, bool, bool], grad_readouts: torch.Tensor | None = None):
         """(dL/d state in, dL/d encoding, dL/d variational) of the step whose output is ``out``,
