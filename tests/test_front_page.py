@@ -75,3 +75,9 @@ def test_the_page_is_valid_restructured_text(default):
     # halt_level 2: a docutils warning (a malformed table, say) fails the test instead of rendering as an error box
     html = publish_parts(front_page(default), writer="html", settings_overrides={"halt_level": 2, "report_level": 2})["html_body"]
     assert html.count("<tr") == 1 + len(default["study"]["tasks"])  # the header and one row per task
+
+
+def test_the_page_says_whether_the_baselines_are_matched(default):
+    assert "within 5% (largest gap" in front_page(default)
+    unmatched = front_page(changed(default, models__lstm__hidden_size=200))
+    assert "Baseline sizes are NOT matched" in unmatched and "within 5%" not in unmatched
