@@ -49,9 +49,10 @@ def test_every_task_model_size_and_step_count_is_the_resolved_one(default):
 
 
 def test_the_page_follows_a_task_s_own_training_and_model_settings(default):
-    document = changed(default, tasks__mnist__training={"max_steps": 777, "patience": 0}, tasks__mnist__models={"qrnn": {"n_qubits": 4}})
+    document = changed(default, tasks__mnist__training={"max_steps": 777, "patience": 0, "gradient_clip": 0}, tasks__mnist__models={"qrnn": {"n_qubits": 4}})
     page = front_page(document)
     assert "777 max steps" in row(page, "mnist") and "no early stop" in row(page, "mnist") and "4 qubits" in row(page, "mnist")
+    assert "no gradient clipping" in row(page, "mnist") and "clipped at 1" in row(page, "sentiment")
     assert "777 max steps" not in row(page, "copying") and "4 qubits" not in row(page, "copying")
 
 
@@ -60,6 +61,8 @@ def test_the_page_names_the_tuning_grid_or_says_there_is_none(default):
     assert "Learning rates are not tuned" in untuned
     tuned = front_page(changed(default, tuning__enabled=True, tuning__learning_rates=[0.002, 0.02, 0.2], tuning__seed=999))
     assert "(0.002, 0.02, 0.2)" in tuned and "seed 999" in tuned and "learning rate tuned" in row(tuned, "copying")
+    runs = len(changed(default, tuning__enabled=True)["study"]["tasks"]) * len(default["study"]["models"]) * 3
+    assert f"and {runs} tuning runs" in tuned and "tuning runs" not in untuned
 
 
 def test_the_interval_method_follows_the_seed_count(default):

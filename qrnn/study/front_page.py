@@ -15,7 +15,7 @@ from qrnn.models.factory import recurrent_parameter_count
 from qrnn.models.parameters import MATCH_TOLERANCE
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import study_runs
-from qrnn.study.tuning import tuning_settings
+from qrnn.study.tuning import tuning_runs, tuning_settings
 from qrnn.tables.statistics import ALPHA, BOOTSTRAP_MIN_SEEDS, interval_method
 from qrnn.tasks.registry import TASK_CLASSES
 
@@ -62,7 +62,8 @@ def _model(run: RunConfig, recurrent: int) -> str:
 def _training(run: RunConfig, tuned: bool) -> str:
     training = run.training
     rate = "tuned" if tuned else f"{training.learning_rate:g}"
-    return f"{training.max_steps:,} max steps of {training.batch_size}, learning rate {rate}"
+    clipping = f"gradient norm clipped at {training.gradient_clip:g}" if training.gradient_clip > 0 else "no gradient clipping"
+    return f"{training.max_steps:,} max steps of {training.batch_size}, learning rate {rate}, {clipping}"
 
 
 def _validation_metric(task: str) -> tuple[str, str]:
@@ -131,7 +132,7 @@ def _tuning_sentence(document: dict[str, Any]) -> str:
     grid = ", ".join(f"{rate:g}" for rate in tuning.learning_rates)
     return (
         f"Learning rates are chosen per task and model from the same grid ({grid}), each candidate trained on seed "
-        f"{tuning.seed} (not a reported seed) under the same stopping rule, by the best held-out main metric: "
+        f"{tuning.seed} (not a reported seed) under the same stopping rule, by the best held-out value of the metric it stops on: "
         f"an equal budget of {len(tuning.learning_rates)} runs per task and model (results/tables/tuning.md)."
     )
 
@@ -173,12 +174,15 @@ def front_page(document: dict[str, Any]) -> str:
     tuning = tuning_settings(document)
     tuned = {(task, model) for task in study["tasks"] for model in study["models"]} if tuning.enabled else set()
     n_runs = len(study_runs(document))
+    n_tuning = len(tuning_runs(document)) if tuning.enabled else 0
     seeds = ", ".join(map(str, study["seeds"]))
     rows, gap = _task_rows(document, tuned)
     lines = [
         "The hybrid quantum-classical recurrent network of Xu (arXiv 2510.25557) against "
         f"{', '.join(MODEL_NAMES[m] for m in study['models'] if m != 'qrnn')}: {len(study['tasks'])} task(s), "
-        f"seeds {seeds} ({len(study['seeds'])} per model), {n_runs} training runs in all. " + _matching_sentence(gap),
+        f"seeds {seeds} ({len(study['seeds'])} per model), {n_runs} reported training runs"
+        + (f" and {n_tuning} tuning runs. " if n_tuning else ". ")
+        + _matching_sentence(gap),
         "",
         *_list_table(["task", "data", "models", "training", "stopping"], rows),
         "",
