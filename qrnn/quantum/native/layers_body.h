@@ -501,11 +501,11 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
     REAL *work = NAME(scratch)(7 * length);
-    /* gates, correlations, gate gradients, and angles and phases unless given */
-    double *built = NAME(gate_space)((24 + 3 * count) * gates_per_element);
+    /* gates, correlations, and angles and phases unless given */
+    double *built = NAME(gate_space)((16 + 3 * count) * gates_per_element);
     if (!work || !built) return -1;
-    double *correlations = built + 8 * gates_per_element, *grad_gates = built + 16 * gates_per_element;
-    double *angles = built + 24 * gates_per_element, *own_phases = angles + count * gates_per_element;
+    double *correlations = built + 8 * gates_per_element;
+    double *angles = built + 16 * gates_per_element, *own_phases = angles + count * gates_per_element;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
     REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length, *diagonal = work + 6 * length;
     REAL adjoint[8 * MAX_QUBITS];
@@ -553,23 +553,8 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             }
         }
         NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0);
-        /* dL/dG = C G per gate (2 x 2 complex), then the angles. */
-        for (int64_t q = 0; q < gates_per_element; q++) {
-            const double *c = correlations + 8 * q, *g = built + 8 * q;
-            double *out = grad_gates + 8 * q;
-            for (int a = 0; a < 2; a++)
-                for (int j = 0; j < 2; j++) {
-                    double re = 0, im = 0;
-                    for (int m = 0; m < 2; m++) {
-                        double cr = c[4 * a + 2 * m], ci = c[4 * a + 2 * m + 1], gr_ = g[4 * m + 2 * j], gi_ = g[4 * m + 2 * j + 1];
-                        re += cr * gr_ - ci * gi_;
-                        im += cr * gi_ + ci * gr_;
-                    }
-                    out[4 * a + 2 * j] = re;
-                    out[4 * a + 2 * j + 1] = im;
-                }
-        }
-        qrnn_angle_gradients(element_phases, grad_gates, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
+        /* The angles' gradients straight from the correlations (dL/dG = C G is never formed, see rotations.c). */
+        qrnn_angle_gradients(element_phases, correlations, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
     }
     return 0;
 }
