@@ -382,17 +382,24 @@ static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, cons
         }
     for (int k = 0; k < n; k++) {
         int64_t d = (int64_t)1 << (n - 1 - k);
-        double *c = out + 8 * k;
-        for (int j = 0; j < VL; j++) {
-            if (d >= VL) {
-                for (int e = 0; e < 8; e++) c[e] += wide[k][e][j];
-            } else {
-                int bit = (j & d) != 0;
-                double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
-                self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
-                cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
+        /* Lane sums in registers, added to `out` once: summing into `out` lane by lane made
+         * each add wait for the store of the one before (the backward's hottest loop). */
+        if (d >= VL) {
+            for (int e = 0; e < 8; e++) {
+                double sum = 0;
+                for (int j = 0; j < VL; j++) sum += wide[k][e][j];
+                out[8 * k + e] += sum;
             }
+            continue;
         }
+        double c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int j = 0; j < VL; j++) {
+            int bit = (j & d) != 0;
+            double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
+            self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
+            cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
+        }
+        for (int e = 0; e < 8; e++) out[8 * k + e] += c[e];
     }
 }
 
