@@ -9,7 +9,7 @@ Gradients follow PyTorch's convention for complex tensors (for a real loss L, th
 gradient of z is dL/dRe z + i dL/dIm z):
     y = (G_k on qubit k) u   =>   dL/dG_k = C_k G_k,  C_k[a][c] = sum g_y[a..] conj(y[c..])
     <P_k> = <psi|P_k|psi>   =>   dL/dpsi = 2 sum_k (g^X_k X_k + g^Y_k Y_k + g^Z_k Z_k) psi
-and the angles' gradients follow from dL/dG (qrnn/quantum/native/rotations.c).
+and the angles' gradients follow from the correlations C_k (qrnn/quantum/native/rotations.c).
 """
 
 from __future__ import annotations

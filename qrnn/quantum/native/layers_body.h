@@ -243,7 +243,19 @@ static void NAME(tile_pass)(REAL *re, REAL *im, int64_t tile, int n, int tile_bi
  * prefetching `next` (an element's interleaved input, or NULL) for reading and `out` (an
  * element's interleaved output, or NULL) for writing on the way. With `source` (an
  * interleaved element, or NULL) the element is first split from there into (re, im). */
+static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, const NAME(tile_factors) *factors, const REAL *next,
+                                 REAL *out, const REAL *source);
+
 static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next, REAL *out, const REAL *source) {
+    NAME(tile_factors) factors;
+    if (((int64_t)1 << n) >= VL) NAME(factor_tile)(gates, n, n < TILE_BITS ? n : TILE_BITS, &factors);
+    NAME(apply_factored)(re, im, n, gates, &factors, next, out, source);
+}
+
+/* apply_gates with the tile's factors of `gates` given (factor_tile; unused below a vector):
+ * the backward applies each layer's adjoint gates to two states and factors them once. */
+static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, const NAME(tile_factors) *factors, const REAL *next,
+                                 REAL *out, const REAL *source) {
     int64_t length = (int64_t)1 << n;
     int tile_bits = n < TILE_BITS ? n : TILE_BITS;
     if (length < VL || tile_bits == n) {
@@ -258,15 +270,13 @@ static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, cons
         int m = n - tile_bits - k < MAX_GROUP ? n - tile_bits - k : MAX_GROUP;
         NAME(gate_group)(re, im, k == 0 ? source : 0, length, k, m, gates);
     }
-    NAME(tile_factors) factors;
-    NAME(factor_tile)(gates, n, tile_bits, &factors);
     int64_t tile = (int64_t)1 << tile_bits, bytes = 2 * length * (int64_t)sizeof(REAL);
     int64_t slices = (length / tile) * tile_bits, slice = 0;
     for (int64_t start = 0; start < length; start += tile)
         for (int k = n - tile_bits; k < n; k++, slice++) {
             NAME(prefetch_slice)(next, bytes, slice, slices, 0);
             NAME(prefetch_slice)(out, bytes, slice, slices, 1);
-            NAME(tile_pass)(re + start, im + start, tile, n, tile_bits, &factors, k);
+            NAME(tile_pass)(re + start, im + start, tile, n, tile_bits, factors, k);
         }
 }
 
@@ -372,17 +382,24 @@ static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, cons
         }
     for (int k = 0; k < n; k++) {
         int64_t d = (int64_t)1 << (n - 1 - k);
-        double *c = out + 8 * k;
-        for (int j = 0; j < VL; j++) {
-            if (d >= VL) {
-                for (int e = 0; e < 8; e++) c[e] += wide[k][e][j];
-            } else {
-                int bit = (j & d) != 0;
-                double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
-                self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
-                cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
+        /* Lane sums in registers, added to `out` once: summing into `out` lane by lane made
+         * each add wait for the store of the one before (the backward's hottest loop). */
+        if (d >= VL) {
+            for (int e = 0; e < 8; e++) {
+                double sum = 0;
+                for (int j = 0; j < VL; j++) sum += wide[k][e][j];
+                out[8 * k + e] += sum;
             }
+            continue;
         }
+        double c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int j = 0; j < VL; j++) {
+            int bit = (j & d) != 0;
+            double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
+            self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
+            cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
+        }
+        for (int e = 0; e < 8; e++) out[8 * k + e] += c[e];
     }
 }
 
@@ -491,14 +508,15 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
     REAL *work = NAME(scratch)(7 * length);
-    /* gates, correlations, gate gradients, and angles and phases unless given */
-    double *built = NAME(gate_space)((24 + 3 * count) * gates_per_element);
+    /* gates, correlations, and angles and phases unless given */
+    double *built = NAME(gate_space)((16 + 3 * count) * gates_per_element);
     if (!work || !built) return -1;
-    double *correlations = built + 8 * gates_per_element, *grad_gates = built + 16 * gates_per_element;
-    double *angles = built + 24 * gates_per_element, *own_phases = angles + count * gates_per_element;
+    double *correlations = built + 8 * gates_per_element;
+    double *angles = built + 16 * gates_per_element, *own_phases = angles + count * gates_per_element;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
     REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length, *diagonal = work + 6 * length;
     REAL adjoint[8 * MAX_QUBITS];
+    NAME(tile_factors) factors;
     int entangled = inverse_index || sign;
     for (int64_t b = 0; b < batch; b++) {
         const double *element_phases = phases ? phases + 2 * count * gates_per_element * b : own_phases;
@@ -525,13 +543,14 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
             for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
             NAME(adjoint)(adjoint, n);
-            NAME(apply_gates)(gr, gi, n, adjoint, 0, 0, 0);
+            if (length >= VL) NAME(factor_tile)(adjoint, n, n < TILE_BITS ? n : TILE_BITS, &factors);
+            NAME(apply_factored)(gr, gi, n, adjoint, &factors, 0, 0, 0);
             if (l == 0 && previous) {
-                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
+                NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
                 NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0);
             }
             if (l > 0) {
-                NAME(apply_gates)(zr, zi, n, adjoint, 0, 0, 0);
+                NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
                 if (entangled) {
                     NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
                     REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
@@ -541,23 +560,8 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             }
         }
         NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0);
-        /* dL/dG = C G per gate (2 x 2 complex), then the angles. */
-        for (int64_t q = 0; q < gates_per_element; q++) {
-            const double *c = correlations + 8 * q, *g = built + 8 * q;
-            double *out = grad_gates + 8 * q;
-            for (int a = 0; a < 2; a++)
-                for (int j = 0; j < 2; j++) {
-                    double re = 0, im = 0;
-                    for (int m = 0; m < 2; m++) {
-                        double cr = c[4 * a + 2 * m], ci = c[4 * a + 2 * m + 1], gr_ = g[4 * m + 2 * j], gi_ = g[4 * m + 2 * j + 1];
-                        re += cr * gr_ - ci * gi_;
-                        im += cr * gi_ + ci * gr_;
-                    }
-                    out[4 * a + 2 * j] = re;
-                    out[4 * a + 2 * j + 1] = im;
-                }
-        }
-        qrnn_angle_gradients(element_phases, grad_gates, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
+        /* The angles' gradients straight from the correlations (dL/dG = C G is never formed, see rotations.c). */
+        qrnn_angle_gradients(element_phases, correlations, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
     }
     return 0;
 }

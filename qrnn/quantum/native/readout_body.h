@@ -197,8 +197,26 @@ static void NAME(expectations_backward_of)(const REAL *xr, const REAL *xi, const
         h[4 * k] = (REAL)(2 * g[k]); h[4 * k + 1] = (REAL)(-2 * g[n + k]);     /* 2 (gX - i gY) */
         h[4 * k + 2] = (REAL)(2 * g[k]); h[4 * k + 3] = (REAL)(2 * g[n + k]);  /* 2 (gX + i gY) */
     }
-    NAME(diagonal)(g + 2 * n, n, diagonal);
-    for (int64_t i = 0; i < length; i++) { out_r[i] += diagonal[i] * xr[i]; out_i[i] += diagonal[i] * xi[i]; }
+    if (length < VL) {
+        NAME(diagonal)(g + 2 * n, n, diagonal);
+        for (int64_t i = 0; i < length; i++) { out_r[i] += diagonal[i] * xr[i]; out_i[i] += diagonal[i] * xi[i]; }
+    } else {
+        /* D[i] = lane part (the qubits of i's lane bits) + vector part (the others): a vector
+         * and one number per vector, instead of 2**n scalars built one by one. */
+        int lane_bits = __builtin_ctz(VL);
+        VEC lane = NAME(splat)(0);
+        for (int j = 0; j < VL; j++) {
+            double sum = 0;
+            for (int b = 0; b < lane_bits; b++) sum += ((j >> b) & 1) ? -2 * g[2 * n + n - 1 - b] : 2 * g[2 * n + n - 1 - b];
+            lane[j] = (REAL)sum;
+        }
+        NAME(diagonal)(g + 2 * n, n - lane_bits, diagonal);  /* the vector part: qubits 0 .. n - lane_bits - 1 */
+        for (int64_t v = 0; v < length; v += VL) {
+            const VEC d = lane + NAME(splat)(diagonal[v / VL]);
+            *NAME(at)(out_r + v) += d * *NAME(at)((REAL *)xr + v);
+            *NAME(at)(out_i + v) += d * *NAME(at)((REAL *)xi + v);
+        }
+    }
     NAME(off_diagonal)(xr, xi, out_r, out_i, n, h);
 }
 

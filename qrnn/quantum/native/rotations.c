@@ -26,13 +26,6 @@ typedef struct { cplx m[2][2]; } mat2;
 static inline cplx mul(cplx a, cplx b) { return (cplx){a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re}; }
 static inline cplx add(cplx a, cplx b) { return (cplx){a.re + b.re, a.im + b.im}; }
 
-static inline __attribute__((always_inline)) mat2 product(mat2 a, mat2 b) {
-    mat2 r;
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++) r.m[i][j] = add(mul(a.m[i][0], b.m[0][j]), mul(a.m[i][1], b.m[1][j]));
-    return r;
-}
-
 static inline mat2 identity(void) { return (mat2){{{{1, 0}, {0, 0}}, {{0, 0}, {1, 0}}}}; }
 
 /* R_P(t) u and u R_P(t) for R_P(t) = cos(t/2) I - i sin(t/2) P, from (c, s) = (cos(t/2),
@@ -158,23 +151,21 @@ void qrnn_gates_from_phases(const double *phases, int64_t gates, const int32_t *
     }
 }
 
-/* grad_gates: gates x 8 doubles (PyTorch's gradient of the gates); grad_angles: gates x count. */
-void qrnn_angle_gradients(const double *phases, const double *grad_gates, int64_t gates, const int32_t *kinds, int count,
+/* correlations: gates x 8 doubles, C = gy y^H of each gate's output y (its gradient gy);
+ * grad_angles: gates x count. */
+void qrnn_angle_gradients(const double *phases, const double *correlations, int64_t gates, const int32_t *kinds, int count,
                      double *grad_angles) {
     /* With U = A_i R_i B_i unitary, R_i B_i = A_i^H U, so the trace above is
      * tr(gU^H A_i P_i A_i^H U) = tr(H_i P_i) with H_i = A_i^H G A_i and G = U gU^H: H of the
      * last rotation is G, and H_{i-1} = R_i^H H_i R_i. Two 2 x 2 products per rotation
      * instead of the A_i, B_i and A_i P_i R_i B_i products of every rotation (measured: this
-     * function was half the step backward's time at n <= 8). */
+     * function was half the step backward's time at n <= 8). And gU = C U, so G = U U^H C^H
+     * = C^H: neither gU nor U is formed. */
     for (int64_t g = 0; g < gates; g++) {
-        const double *phase = phases + 2 * g * count;
-        mat2 u = identity();
-        for (int i = 0; i < count; i++) rotate_left(kinds[i], phase[2 * i], phase[2 * i + 1], &u);
-        const double *gu = grad_gates + 8 * g;
-        mat2 gu_adjoint;
+        const double *phase = phases + 2 * g * count, *c = correlations + 8 * g;
+        mat2 h;
         for (int a = 0; a < 2; a++)
-            for (int b = 0; b < 2; b++) gu_adjoint.m[b][a] = (cplx){gu[4 * a + 2 * b], -gu[4 * a + 2 * b + 1]};
-        mat2 h = product(u, gu_adjoint);
+            for (int b = 0; b < 2; b++) h.m[b][a] = (cplx){c[4 * a + 2 * b], -c[4 * a + 2 * b + 1]};
         for (int i = count - 1; i >= 0; i--) {
             grad_angles[g * count + i] = imaginary_trace_with_pauli(h, kinds[i]) / 2;
             if (i > 0) {  /* R^H h R */

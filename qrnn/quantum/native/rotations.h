@@ -24,8 +24,9 @@ void qrnn_step_phases(const void *encoding, int64_t encoding_stride, const void 
 /* phases: gates x count x (cos(t/2), sin(t/2)); out: gates x 2 x 2 complex (8 doubles each). */
 void qrnn_gates_from_phases(const double *phases, int64_t gates, const int32_t *kinds, int count, double *out);
 
-/* grad_gates: gates x 8 doubles (PyTorch's gradient of the gates); grad_angles: gates x count, overwritten. */
-void qrnn_angle_gradients(const double *phases, const double *grad_gates, int64_t gates, const int32_t *kinds, int count,
+/* correlations: gates x 8 doubles, C = gy y^H of each gate's output y and its gradient gy (the gate's
+ * gradient is C G); grad_angles: gates x count, overwritten. */
+void qrnn_angle_gradients(const double *phases, const double *correlations, int64_t gates, const int32_t *kinds, int count,
                      double *grad_angles);
 
 #endif
