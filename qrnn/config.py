@@ -302,33 +302,22 @@ def validate(raw: dict[str, Any], source: str = "<config>") -> dict[str, Any]:
         raise ConfigError(f"{source}: {_describe(error)}")
     _fill_defaults(document, schema, schema)
     for task, section in document["tasks"].items():
-        _check_merged_models(document, section["models"], ("tasks", task, "models"), source)
+        _check_merged(document, "models", section["models"], ("tasks", task, "models"), source)
+        _check_merged(document, "training", section.get("training", {}), ("tasks", task, "training"), source)
     for variant, settings in document.get("study", {}).get("variants", {}).items():
         _check_variant_overrides(document, variant, settings, source)
-    for task, settings in document.get("tasks", {}).items():
-        _check_task_training(document, task, settings.get("training", {}))
     _check_tuning_seed(document, source)
     return document
 
 
-def _check_merged_models(document: dict[str, Any], overrides: dict[str, Any], where: tuple[str, ...], source: str) -> None:
-    """The models section with ``overrides`` merged in must still satisfy the schema; the
-    error names the key inside the overrides (``where`` + <model>.<key>)."""
+def _check_merged(document: dict[str, Any], section: str, overrides: dict[str, Any], where: tuple[str, ...], source: str) -> None:
+    """The document's ``section`` (models, training) with ``overrides`` merged in must still
+    satisfy the schema; the error names the key inside the overrides (``where`` + <key path>)."""
     if not overrides:
         return
-    error = _first_error({**document, "models": deep_merge(document["models"], overrides)})
+    error = _first_error({**document, section: deep_merge(document[section], overrides)})
     if error is not None:
         raise ConfigError(f"{source}: {_describe(error, path_prefix=where)}")
-
-
-def _check_task_training(document: dict[str, Any], task: str, overrides: dict[str, Any]) -> None:
-    """A task's ``training`` mapping merged over the training section must still satisfy
-    the schema; the error names the key inside it (tasks.<task>.training.<key>)."""
-    if not overrides:
-        return
-    error = _first_error({**document, "training": deep_merge(document["training"], overrides)})
-    if error is not None:
-        raise ConfigError(_describe(error, path_prefix=("tasks", task, "training")))
 
 
 def task_training(document: dict[str, Any], task: str) -> dict[str, Any]:
@@ -358,7 +347,7 @@ def _check_variant_overrides(document: dict[str, Any], variant: str, settings: d
     with them merged in must still satisfy the schema; the error names the key inside the
     overrides (study.variants.<variant>.overrides.<model>.<key>)."""
     check_overrides_apply(variant, settings)
-    _check_merged_models(document, settings["overrides"], ("study", "variants", variant, "overrides"), source)
+    _check_merged(document, "models", settings["overrides"], ("study", "variants", variant, "overrides"), source)
 
 
 def check_overrides_apply(variant: str, settings: dict[str, Any]) -> None:

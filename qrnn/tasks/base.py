@@ -17,12 +17,15 @@ class Task:
     per_step = False
     model_kind = "sequence"  # or "seq2seq" (translation)
     main_metric = ("loss", "lower")  # (metric name, which direction is better): read by the statistics
+    # (name, direction) of the held-out metric that stops training and picks the best
+    # weights: the main metric unless a task sets its own (set per class, so it can be read
+    # without building a task, which needs its data).
+    validation_metric: tuple[str, str] = main_metric
 
-    @property
-    def validation_metric(self) -> tuple[str, str]:
-        """(name, direction) of the held-out metric that stops training and picks the best
-        weights: the main metric, where the held-out evaluation computes it."""
-        return self.main_metric
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "validation_metric" not in vars(cls) and "main_metric" in vars(cls):
+            cls.validation_metric = cls.main_metric
 
     units: dict[str, str] = {}
     data_sha256: str | None = None  # the processed data's hash (manifest "sha256"); None for synthetic data
