@@ -10,12 +10,13 @@ values; the table gives milliseconds per forward (median of --repeats after a wa
 and their ratio.
 
     python benchmarks/evaluation_step.py --threads 1 --cpu-time [--qubits 4 6 8 10] [--steps 30] [--batch 64]
-        [--long 10 784 32]
+        [--long 10 784 32] [--csv out.csv]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import statistics
 import sys
 from pathlib import Path
@@ -49,15 +50,26 @@ def main() -> None:
     parser.add_argument("--long", type=int, nargs=3, default=[10, 784, 32], metavar=("N", "T", "B"),
                         help="one more row at n, T, B (default: pixel-MNIST length)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--csv", type=Path, default=None, help="write the table here")
     add_device_option(parser)
     args = parser.parse_args()
     device = resolve_device(parser, args.device, args.threads, args.cpu_time)
     print(f"{'n':>3} {'T':>4} {'B':>3} {'per-step ms':>12} {'fused ms':>9} {'speed-up':>8}", flush=True)
     cases = [(n, args.steps, args.batch) for n in args.qubits] + [tuple(args.long)]
+    rows = []
     for n_qubits, steps, batch in cases:
         seconds = forward_seconds(n_qubits, steps, batch, args.repeats, device)
+        speed_up = seconds["per_step"] / seconds["fused"]
         print(f"{n_qubits:>3} {steps:>4} {batch:>3} {1e3 * seconds['per_step']:>12.2f} {1e3 * seconds['fused']:>9.2f} "
-              f"{seconds['per_step'] / seconds['fused']:>7.2f}x", flush=True)
+              f"{speed_up:>7.2f}x", flush=True)
+        rows.append({"n_qubits": n_qubits, "steps": steps, "batch": batch, "per_step_ms": round(1e3 * seconds["per_step"], 3),
+                     "fused_ms": round(1e3 * seconds["fused"], 3), "speed_up": round(speed_up, 3)})
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        with args.csv.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 if __name__ == "__main__":
