@@ -16,7 +16,6 @@ and their ratio.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import add_device_option, resolve_device, timed  # noqa: E402
+from _common import add_device_option, resolve_device, timed, write_csv  # noqa: E402
 from training_step import make_model  # noqa: E402
 
 
@@ -65,11 +64,7 @@ def main() -> None:
         rows.append({"n_qubits": n_qubits, "steps": steps, "batch": batch, "per_step_ms": round(1e3 * seconds["per_step"], 3),
                      "fused_ms": round(1e3 * seconds["fused"], 3), "speed_up": round(speed_up, 3)})
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with args.csv.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(args.csv, rows)
 
 
 if __name__ == "__main__":
