@@ -1,11 +1,13 @@
-"""Shared pieces of the benchmark scripts: the device option, synchronised timing, peak memory."""
+"""Shared pieces of the benchmark scripts: the device option, synchronised timing, peak memory, the CSV table."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import resource
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
@@ -77,3 +79,12 @@ def build_model(n_qubits: int, device: torch.device, **changes) -> QuantumRNN:
     config = replace(model_config("qrnn", validate({})["models"]["qrnn"]), n_qubits=n_qubits, **changes)
     torch.manual_seed(0)
     return QuantumRNN(INPUT_WIDTH, config).to(device)
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """A script's table (one dict per row, the first row's keys as the header) at ``path``, its folder made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

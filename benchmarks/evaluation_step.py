@@ -10,7 +10,7 @@ values; the table gives milliseconds per forward (median of --repeats after a wa
 and their ratio.
 
     python benchmarks/evaluation_step.py --threads 1 --cpu-time [--qubits 4 6 8 10] [--steps 30] [--batch 64]
-        [--long 10 784 32]
+        [--long 10 784 32] [--csv out.csv]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import add_device_option, resolve_device, timed  # noqa: E402
+from _common import add_device_option, resolve_device, timed, write_csv  # noqa: E402
 from training_step import make_model  # noqa: E402
 
 
@@ -49,15 +49,22 @@ def main() -> None:
     parser.add_argument("--long", type=int, nargs=3, default=[10, 784, 32], metavar=("N", "T", "B"),
                         help="one more row at n, T, B (default: pixel-MNIST length)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--csv", type=Path, default=None, help="write the table here")
     add_device_option(parser)
     args = parser.parse_args()
     device = resolve_device(parser, args.device, args.threads, args.cpu_time)
     print(f"{'n':>3} {'T':>4} {'B':>3} {'per-step ms':>12} {'fused ms':>9} {'speed-up':>8}", flush=True)
     cases = [(n, args.steps, args.batch) for n in args.qubits] + [tuple(args.long)]
+    rows = []
     for n_qubits, steps, batch in cases:
         seconds = forward_seconds(n_qubits, steps, batch, args.repeats, device)
+        speed_up = seconds["per_step"] / seconds["fused"]
         print(f"{n_qubits:>3} {steps:>4} {batch:>3} {1e3 * seconds['per_step']:>12.2f} {1e3 * seconds['fused']:>9.2f} "
-              f"{seconds['per_step'] / seconds['fused']:>7.2f}x", flush=True)
+              f"{speed_up:>7.2f}x", flush=True)
+        rows.append({"n_qubits": n_qubits, "steps": steps, "batch": batch, "per_step_ms": round(1e3 * seconds["per_step"], 3),
+                     "fused_ms": round(1e3 * seconds["fused"], 3), "speed_up": round(speed_up, 3)})
+    if args.csv:
+        write_csv(args.csv, rows)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ exceed --max-gib.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 from dataclasses import replace
@@ -36,7 +35,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import add_device_option, resolve_device, timed  # noqa: E402
+from _common import add_device_option, resolve_device, timed, write_csv  # noqa: E402
 
 from qrnn.config import model_config, validate  # noqa: E402
 from qrnn.models.factory import build_model, matched_baseline_settings, parameter_counts  # noqa: E402
@@ -160,11 +159,7 @@ def main() -> None:
                 rows += [{"model": f"reversible:{part}", "n_qubits": n_qubits, "steps": steps, "batch": args.batch,
                           "ms_per_step": round(value, 3), "ratio_to_bottleneck": ""} for part, value in parts.items()]
     if args.csv:
-        args.csv.parent.mkdir(parents=True, exist_ok=True)
-        with args.csv.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(args.csv, rows)
 
 
 if __name__ == "__main__":

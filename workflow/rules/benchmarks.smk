@@ -1,6 +1,7 @@
 # Simulator benchmarks (issue 5): timing and memory of the quantum RNN's state-vector
 # engine against TorchQuantum and PennyLane, the memory bandwidth floor, memory vs
-# sequence length, and training-step time against the classical controller, plus their
+# sequence length, training-step time against the classical controller and no-grad
+# evaluation time (fused against per-step kernel calls), plus their
 # figure. Not part of `rule all`; run on their own with
 #   snakemake --workflow-profile workflow/profiles/local benchmarks
 # Each rule takes the whole machine (threads: all cores), so their timings do not
@@ -16,6 +17,7 @@ rule benchmarks:
         "results/benchmarks/bandwidth_floor.csv",
         "results/benchmarks/memory_vs_sequence_length.csv",
         "results/benchmarks/training_step.csv",
+        "results/benchmarks/evaluation_step.csv",
         "results/benchmarks/benchmarks.png",
         "results/benchmarks/benchmarks.pdf",
 
@@ -70,6 +72,20 @@ rule benchmark_training_step:
     shell:
         "python benchmarks/training_step.py --qubits 4 6 8 10 --steps 30 784 --long-qubits 6 --batch 64"
         " --threads 1 --cpu-time --breakdown --csv {output} > {log} 2>&1"
+
+
+rule benchmark_evaluation_step:
+    output:
+        "results/benchmarks/evaluation_step.csv",
+    log:
+        "results/logs/benchmarks/evaluation_step.log",
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
+    conda:
+        CONDA_ENVIRONMENT
+    # One thread and its CPU clock, as training_step; about a minute (n = 10, T = 784 most of it).
+    shell:
+        "python benchmarks/evaluation_step.py --qubits 4 6 8 10 --steps 30 --batch 64 --long 10 784 32"
+        " --threads 1 --cpu-time --csv {output} > {log} 2>&1"
 
 
 rule benchmark_figure:

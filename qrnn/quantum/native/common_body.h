@@ -117,17 +117,41 @@ static inline void NAME(gather)(const NAME(gather_plan) *plan, const REAL *re, c
 }
 #endif
 
-/* Planar to planar: out[i] = in[index[i]] for an XOR-linear index. */
-static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index) {
+#if RUNTIME_SHUFFLE
+typedef NAME(gather_plan) NAME(plan_room);
+#else
+typedef char NAME(plan_room);  /* no plans without run-time shuffles */
+#endif
+
+/* A gather plan of `index` for states of `length` amplitudes, made once per kernel call
+ * (an entry point's batch shares one table): *plan when the vector path uses one, else NULL
+ * (clang, or fewer amplitudes than a vector). `storage` is a gather_plan's room. */
+static const void *NAME(plan_for)(const int64_t *index, int64_t length, void *storage) {
+#if RUNTIME_SHUFFLE
+    if (index && length >= VL) {
+        NAME(plan_gather)(index, length, (NAME(gather_plan) *)storage);
+        return storage;
+    }
+#endif
+    (void)index; (void)length; (void)storage;
+    return 0;
+}
+
+/* Planar to planar: out[i] = in[index[i]] for an XOR-linear index (`plan`: plan_for's of
+ * index, or NULL to make one here). */
+static void NAME(permute_linear)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index,
+                                 const void *plan_given) {
 #if RUNTIME_SHUFFLE
     if (length >= VL) {
-        NAME(gather_plan) plan;
-        NAME(plan_gather)(index, length, &plan);
-        for (int64_t v = 0, origin = index[0]; v < length; origin = NAME(advance)(&plan, v, origin), v += VL)
-            NAME(gather)(&plan, re, im, origin, NAME(at)(out_re + v), NAME(at)(out_im + v));
+        NAME(gather_plan) own;
+        const NAME(gather_plan) *plan = plan_given;
+        if (!plan) NAME(plan_gather)(index, length, &own), plan = &own;
+        for (int64_t v = 0, origin = index[0]; v < length; origin = NAME(advance)(plan, v, origin), v += VL)
+            NAME(gather)(plan, re, im, origin, NAME(at)(out_re + v), NAME(at)(out_im + v));
         return;
     }
 #endif
+    (void)plan_given;
     for (int64_t i = 0; i < length; i++) {
         out_re[i] = re[index[i]];
         out_im[i] = im[index[i]];
@@ -139,11 +163,12 @@ static void NAME(apply_sign)(REAL *re, REAL *im, int64_t length, const REAL *sig
     for (int64_t i = 0; i < length; i++) { re[i] *= sign[i]; im[i] *= sign[i]; }
 }
 
-/* Planar to planar: out = sign * in[index] (index and sign optional; index XOR-linear). */
+/* Planar to planar: out = sign * in[index] (index and sign optional; index XOR-linear; plan
+ * as permute_linear's). */
 static void NAME(permute)(const REAL *re, const REAL *im, REAL *out_re, REAL *out_im, int64_t length, const int64_t *index,
-                          const REAL *sign) {
+                          const REAL *sign, const void *plan) {
     if (index) {
-        NAME(permute_linear)(re, im, out_re, out_im, length, index);
+        NAME(permute_linear)(re, im, out_re, out_im, length, index, plan);
     } else {
         memcpy(out_re, re, length * sizeof(REAL));
         memcpy(out_im, im, length * sizeof(REAL));
@@ -165,11 +190,12 @@ static void NAME(deinterleave)(const REAL *x, REAL *re, REAL *im, int64_t length
 }
 
 /* Interleaved x into planar (re, im): re + i im = sign * x[index] (index and sign optional;
- * with an index, spare_re/spare_im hold the unpermuted planar state on the way). */
+ * with an index, spare_re/spare_im hold the unpermuted planar state on the way; plan as
+ * permute_linear's). */
 static void NAME(split)(const REAL *x, REAL *re, REAL *im, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
-                        REAL *spare_im) {
+                        REAL *spare_im, const void *plan) {
     NAME(deinterleave)(x, index ? spare_re : re, index ? spare_im : im, length);
-    if (index) NAME(permute_linear)(spare_re, spare_im, re, im, length, index);
+    if (index) NAME(permute_linear)(spare_re, spare_im, re, im, length, index, plan);
     if (sign) NAME(apply_sign)(re, im, length, sign);
 }
 
@@ -177,7 +203,7 @@ static void NAME(split)(const REAL *x, REAL *re, REAL *im, int64_t length, const
  * The permutation's gathered vectors are interleaved and stored at once; without vector
  * shuffles (clang) spare_re/spare_im hold the permuted planar state on the way. */
 static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, const int64_t *index, const REAL *sign, REAL *spare_re,
-                       REAL *spare_im) {
+                       REAL *spare_im, const void *plan_given) {
     if (length < VL) {
         for (int64_t i = 0; i < length; i++) {
             int64_t j = index ? index[i] : i;
@@ -188,12 +214,16 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
         return;
     }
 #if RUNTIME_SHUFFLE
-    NAME(gather_plan) plan;
+    NAME(gather_plan) own;
+    const NAME(gather_plan) *plan = plan_given;
     int64_t origin = 0;
-    if (index) NAME(plan_gather)(index, length, &plan), origin = index[0];
+    if (index) {
+        if (!plan) NAME(plan_gather)(index, length, &own), plan = &own;
+        origin = index[0];
+    }
 #else
     if (index) {
-        NAME(permute_linear)(re, im, spare_re, spare_im, length, index);
+        NAME(permute_linear)(re, im, spare_re, spare_im, length, index, plan_given);
         re = spare_re;
         im = spare_im;
         index = 0;
@@ -203,8 +233,8 @@ static void NAME(join)(const REAL *re, const REAL *im, REAL *y, int64_t length, 
         VEC r, i;
 #if RUNTIME_SHUFFLE
         if (index) {
-            NAME(gather)(&plan, re, im, origin, &r, &i);
-            origin = NAME(advance)(&plan, v, origin);
+            NAME(gather)(plan, re, im, origin, &r, &i);
+            origin = NAME(advance)(plan, v, origin);
         } else
 #endif
         {

@@ -449,18 +449,20 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
     REAL *re = work, *im = work + length, *spare_re = work + 2 * length, *spare_im = work + 3 * length;
     REAL gates[8 * MAX_QUBITS];
     int entangled = index || sign;
+    NAME(plan_room) room;
+    const void *plan = NAME(plan_for)(index, length, &room);
     for (int64_t b = 0; b < batch; b++) {
         const REAL *x = in + 2 * length * b;
         REAL *y = out + 2 * length * b;
         double *element_phases = phases ? phases + 2 * angles_per_element * b : own_phases;
         qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, element_phases);
         qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
-        if (inverse || layers == 0) NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im);
+        if (inverse || layers == 0) NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im, plan);
         for (int step = 0; step < layers; step++) {
             int l = inverse ? layers - 1 - step : step;
             const double *g = built + (int64_t)8 * n * l;
             if (inverse && step > 0 && entangled) {
-                NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
+                NAME(permute)(re, im, spare_re, spare_im, length, index, sign, plan);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
             for (int e = 0; e < 8 * n; e++) gates[e] = (REAL)g[e];
@@ -468,19 +470,19 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
             const REAL *next = (step == 0 && b + 1 < batch) ? x + 2 * length : 0;
             NAME(apply_gates)(re, im, n, gates, next, step == layers - 1 ? y : 0, !inverse && step == 0 ? x : 0);
             if (!inverse && step < layers - 1 && entangled) {
-                NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
+                NAME(permute)(re, im, spare_re, spare_im, length, index, sign, plan);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
         }
         if (expectations) {  /* the readouts of y while it is in the caches: entangle in planar form, read, interleave */
             if (!inverse && entangled) {
-                NAME(permute)(re, im, spare_re, spare_im, length, index, sign);
+                NAME(permute)(re, im, spare_re, spare_im, length, index, sign, plan);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
             NAME(expectations_of)(re, im, n, expectations + 3 * n * b);
-            NAME(join)(re, im, y, length, 0, 0, spare_re, spare_im);
+            NAME(join)(re, im, y, length, 0, 0, spare_re, spare_im, plan);
         } else {
-            NAME(join)(re, im, y, length, inverse ? 0 : index, inverse ? 0 : sign, spare_re, spare_im);
+            NAME(join)(re, im, y, length, inverse ? 0 : index, inverse ? 0 : sign, spare_re, spare_im, plan);
         }
     }
     return 0;
@@ -518,6 +520,8 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
     REAL adjoint[8 * MAX_QUBITS];
     NAME(tile_factors) factors;
     int entangled = inverse_index || sign;
+    NAME(plan_room) room;
+    const void *plan = NAME(plan_for)(inverse_index, length, &room);
     for (int64_t b = 0; b < batch; b++) {
         const double *element_phases = phases ? phases + 2 * count * gates_per_element * b : own_phases;
         if (!phases)
@@ -530,14 +534,14 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             else memset(gr, 0, 2 * length * sizeof(REAL));
             NAME(expectations_backward_of)(zr, zi, grad_expectations + 3 * n * b, n, gr, gi, diagonal);
             if (entangled) {
-                NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
+                NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign, plan);
                 REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
-                NAME(permute)(gr, gi, spare_r, spare_i, length, inverse_index, sign);
+                NAME(permute)(gr, gi, spare_r, spare_i, length, inverse_index, sign, plan);
                 t = gr; gr = spare_r; spare_r = t; t = gi; gi = spare_i; spare_i = t;
             }
         } else {
-            NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign, spare_r, spare_i);
-            NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i);
+            NAME(split)(y + 2 * length * b, zr, zi, length, inverse_index, sign, spare_r, spare_i, plan);
+            NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i, plan);
         }
         for (int l = layers - 1; l >= 0; l--) {
             NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
@@ -547,19 +551,19 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             NAME(apply_factored)(gr, gi, n, adjoint, &factors, 0, 0, 0);
             if (l == 0 && previous) {
                 NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
-                NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0);
+                NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0, 0);
             }
             if (l > 0) {
                 NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
                 if (entangled) {
-                    NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign);
+                    NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign, plan);
                     REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
-                    NAME(permute)(gr, gi, spare_r, spare_i, length, inverse_index, sign);
+                    NAME(permute)(gr, gi, spare_r, spare_i, length, inverse_index, sign, plan);
                     t = gr; gr = spare_r; spare_r = t; t = gi; gi = spare_i; spare_i = t;
                 }
             }
         }
-        NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0);
+        NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0, 0);
         /* The angles' gradients straight from the correlations (dL/dG = C G is never formed, see rotations.c). */
         qrnn_angle_gradients(element_phases, correlations, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
     }

@@ -181,7 +181,7 @@ int NAME(qrnn_expectations)(const REAL *x, int64_t batch, int n, double *out) {
     REAL *work = NAME(scratch)(2 * length);
     if (!work) return -1;
     for (int64_t b = 0; b < batch; b++) {
-        NAME(split)(x + 2 * length * b, work, work + length, length, 0, 0, 0, 0);
+        NAME(split)(x + 2 * length * b, work, work + length, length, 0, 0, 0, 0, 0);
         NAME(expectations_of)(work, work + length, n, out + 3 * n * b);
     }
     return 0;
@@ -228,10 +228,10 @@ int NAME(qrnn_expectations_backward)(const REAL *x, const double *grad, int64_t 
     if (!work) return -1;
     REAL *xr = work, *xi = work + length, *out_r = work + 2 * length, *out_i = work + 3 * length, *diagonal = work + 4 * length;
     for (int64_t b = 0; b < batch; b++) {
-        NAME(split)(x + 2 * length * b, xr, xi, length, 0, 0, 0, 0);
+        NAME(split)(x + 2 * length * b, xr, xi, length, 0, 0, 0, 0, 0);
         memset(out_r, 0, 2 * length * sizeof(REAL));
         NAME(expectations_backward_of)(xr, xi, grad + 3 * n * b, n, out_r, out_i, diagonal);
-        NAME(join)(out_r, out_i, grad_x + 2 * length * b, length, 0, 0, 0, 0);
+        NAME(join)(out_r, out_i, grad_x + 2 * length * b, length, 0, 0, 0, 0, 0);
     }
     return 0;
 }
