@@ -95,22 +95,29 @@ class StepTimer:
         larger probe is that expensive)."""
         small, larger = probe_batch_sizes(batch_size)
         if larger >= batch_size:  # batches too small to probe below: measure directly
-            return self._full(batch_size, steps)
+            return self.measured(batch_size, steps)
         self.once(small)  # warm-up
         probes = {small: self.once(small), larger: self.once(larger)}
-        projected = extrapolate([(size, step) for size, (step, _) in probes.items()], batch_size)
-        if projected <= expensive_seconds:
-            return self._full(batch_size, steps)
-        per_probe = 1 if probes[larger][0] > expensive_seconds else steps
-        medians = {size: self.medians(size, per_probe, first) for size, first in probes.items()}
+        if extrapolate([(size, step) for size, (step, _) in probes.items()], batch_size) <= expensive_seconds:
+            return self.measured(batch_size, steps)
+        return self.extrapolated(batch_size, 1 if probes[larger][0] > expensive_seconds else steps, probes)
+
+    def measured(self, batch_size: int, steps: int) -> StepTiming:
+        """Medians of ``steps`` steps at ``batch_size`` after a warm-up step."""
+        self.once(batch_size)
+        step, forward = self.medians(batch_size, steps)
+        return StepTiming(step, forward, (batch_size,), False)
+
+    def extrapolated(self, batch_size: int, steps: int, probes: dict[int, tuple[float, float]] | None = None) -> StepTiming:
+        """The line through the medians of ``steps`` steps at each probe batch size, at
+        ``batch_size``; ``probes``: a step already timed at each (after a warm-up)."""
+        if probes is None:
+            self.once(probe_batch_sizes(batch_size)[0])  # warm-up
+            probes = {size: None for size in probe_batch_sizes(batch_size)}
+        medians = {size: self.medians(size, steps, first) for size, first in probes.items()}
         return StepTiming(
             extrapolate([(size, step) for size, (step, _) in medians.items()], batch_size),
             extrapolate([(size, forward) for size, (_, forward) in medians.items()], batch_size),
-            (small, larger),
+            tuple(medians),
             True,
         )
-
-    def _full(self, batch_size: int, steps: int) -> StepTiming:
-        self.once(batch_size)  # warm-up
-        step, forward = self.medians(batch_size, steps)
-        return StepTiming(step, forward, (batch_size,), False)
