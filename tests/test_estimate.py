@@ -22,7 +22,7 @@ TINY = {
 
 def test_costs_add_up_from_the_timings(monkeypatch):
     monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
-    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps: fixed_timing(0.5, 0.1) if run.model == "qrnn" else fixed_timing(0.01, 0.002))
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: fixed_timing(0.5, 0.1) if run.model == "qrnn" else fixed_timing(0.01, 0.002))
     result = estimate(validate(TINY), progress=False)
     # train + evaluate per run, 3 per task, 1 per study, and the analysis jobs: main table,
     # hidden-state CSV and two figures, gradient-norm CSV and figure (no LSTM: no compute cost)
@@ -50,7 +50,7 @@ def test_runs_with_the_same_step_settings_are_timed_once(monkeypatch):
     """A variant without overrides is the default's model: one timing serves both rows."""
     timed = []
     monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 1.0)
-    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps: timed.append(run.variant) or fixed_timing(0.5, 0.1))
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: timed.append(run.variant) or fixed_timing(0.5, 0.1))
     document = validate({**TINY, "study": {**TINY["study"], "models": ["qrnn"], "variants": {"default": {}, "again": {}}}})
     result = estimate(document, progress=False)
     assert timed == ["default"] and result["distinct_timings"] == 1

@@ -91,7 +91,7 @@ def test_the_offline_option_times_the_offline_source_and_marks_the_rows(monkeypa
     monkeypatch.setattr(sources, "fetch_all", no_network)
     monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 1.0)
     sources_timed = []
-    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps: sources_timed.append(data.source) or StepTiming(0.1, 0.01, (10,), False))
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: sources_timed.append(data.source) or StepTiming(0.1, 0.01, (10,), False))
     result = estimate(mnist_document("full"), progress=False, offline_data=True)
     assert sources_timed == ["offline"]
     (row,) = result["runs"]

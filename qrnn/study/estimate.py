@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
@@ -94,7 +94,7 @@ def timing_key(run: RunConfig) -> str:
     return json.dumps(settings, sort_keys=True)
 
 
-def time_run(run: RunConfig, data: TimingData, steps: int) -> StepTiming:
+def time_run(run: RunConfig, data: TimingData, steps: int, clock: Callable[[], float] = time.perf_counter) -> StepTiming:
     """Seconds per training step and per forward pass of one batch without gradients, on the
     data ``data`` (qrnn.study.estimate_data), at the run's batch size (or extrapolated to it)."""
     task = build_task(run, data.folder)
@@ -102,17 +102,28 @@ def time_run(run: RunConfig, data: TimingData, steps: int) -> StepTiming:
         pad_to_full_shapes(run.task, task, dataclasses.asdict(run.task_settings))
     torch.manual_seed(0)
     model = build_task_model(run.model, run.model_settings, task)
-    return StepTimer(task, model, build_optimizers(model, run)).time(run.training.batch_size, steps)
+    return StepTimer(task, model, build_optimizers(model, run), clock).time(run.training.batch_size, steps)
 
 
-def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: bool = True, offline_data: bool = False) -> dict[str, Any]:
+def estimate(
+    document: dict[str, Any], calibration_steps: int = 3, progress: bool = True, offline_data: bool = False,
+    threads: int | None = None, cpu_time: bool = False,
+) -> dict[str, Any]:
     """Jobs and costs of the study in ``document`` (a validated config). ``offline_data``:
-    time a task whose full data cannot be downloaded on its offline source (its rows say so)."""
+    time a task whose full data cannot be downloaded on its offline source (its rows say so).
+    By default each model is timed in wall time with the threads a training job gets
+    (resources.train.cpus), and a second of it costs that many core-seconds. ``cpu_time``
+    times CPU time instead, summed over ``threads`` threads (default: the job's), which is
+    core-seconds as it stands: on a machine busy with other work, wall time with several
+    threads measures their waiting for each other, CPU time on one thread does not."""
     runs = study_runs(document)
     resources = document["resources"]
     cpus = resources["train"]["cpus"]
+    timing_threads = threads or cpus
+    cores_per_second = 1 if cpu_time else cpus  # core-seconds per timed second
+    clock = time.process_time if cpu_time else time.perf_counter
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(cpus)
+    torch.set_num_threads(timing_threads)
     start_up = start_up_seconds()
     groups: dict[tuple[str, str, str], int] = {}
     for task, model, variant, _seed in runs:
@@ -128,7 +139,7 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
                 task_data = data.for_task(task)
                 key = timing_key(run)
                 if key not in timings:
-                    timings[key] = time_run(run, task_data, calibration_steps)
+                    timings[key] = time_run(run, task_data, calibration_steps, clock)
                 timing, training = timings[key], run.training
                 evaluations = training.max_steps // training.eval_every * training.eval_batches
                 test_batches = math.ceil(document["study"]["test_sequences"] / training.batch_size)
@@ -151,9 +162,12 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
         "jobs": job_count(document),
         "training_runs": len(runs),
         "tuning_runs": len(tuning_runs(document)),
-        "core_hours": (run_seconds * cpus + per_task_seconds) / 3600,
+        "core_hours": (run_seconds * cores_per_second + per_task_seconds) / 3600,
         "gpu_hours": (sum(cost.n_runs * cost.train_seconds for cost in costs) + tuning_seconds) * gpus / 3600,
         "threads_per_job": cpus,
+        "timing_threads": timing_threads,
+        "clock": "cpu" if cpu_time else "wall",
+        "cores_per_timed_second": cores_per_second,
         "start_up_seconds": start_up,
         "machine": machine_description(),
         "distinct_timings": len(timings),
@@ -179,7 +193,9 @@ def row_marks(cost: dict[str, Any]) -> str:
 def format_estimate(result: dict[str, Any]) -> str:
     lines = [
         f"{result['jobs']} jobs ({result['training_runs']} training runs, as many evaluations, {result['tuning_runs']} tuning runs, and per-task jobs)",
-        f"timed on {result['machine']} with {result['threads_per_job']} thread(s) per job; "
+        f"timed on {result['machine']} with {result['timing_threads']} thread(s) in "
+        + ("CPU time (core-seconds summed over threads)" if result["clock"] == "cpu" else f"wall time (x {result['cores_per_timed_second']} cores per job)")
+        + "; "
         f"job start-up {result['start_up_seconds']:.1f} s",
         "",
         f"{'task':<14} {'model':<7} {'variant':<20} {'runs':>5} {'s/step':>8} {'h/run':>8} {'core-h':>9}  timed",
@@ -188,7 +204,7 @@ def format_estimate(result: dict[str, Any]) -> str:
         hours = (cost["train_seconds"] + cost["evaluate_seconds"]) / 3600
         lines.append(
             f"{cost['task']:<14} {cost['model']:<7} {cost['variant']:<20} {cost['n_runs']:>5} "
-            f"{cost['seconds_per_step']:>8.3f} {hours:>8.2f} {hours * cost['n_runs'] * result['threads_per_job']:>9.1f}  {row_marks(cost)}"
+            f"{cost['seconds_per_step']:>8.3f} {hours:>8.2f} {hours * cost['n_runs'] * result['cores_per_timed_second']:>9.1f}  {row_marks(cost)}"
         )
     lines += [
         "",
