@@ -56,3 +56,15 @@ def test_runs_with_the_same_step_settings_are_timed_once(monkeypatch):
     assert timed == ["default"] and result["distinct_timings"] == 1
     assert [cost["variant"] for cost in result["runs"]] == ["default", "again"]
     assert result["runs"][0]["train_seconds"] == result["runs"][1]["train_seconds"]
+
+
+def test_cpu_time_counts_timed_seconds_as_core_seconds(monkeypatch):
+    """With --cpu-time a timed second is already summed over the threads: not multiplied by resources.train.cpus."""
+    monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: fixed_timing(0.5, 0.1))
+    wall = estimate(validate(TINY), progress=False)
+    cpu = estimate(validate(TINY), progress=False, threads=1, cpu_time=True)
+    per_task = 4 * 5.0 / 3600
+    assert cpu["clock"] == "cpu" and cpu["timing_threads"] == 1 and wall["timing_threads"] == 2
+    assert (wall["core_hours"] - per_task) == pytest.approx(2 * (cpu["core_hours"] - per_task))
+    assert "CPU time" in format_estimate(cpu) and "wall time (x 2 cores per job)" in format_estimate(wall)

@@ -2,13 +2,15 @@
 
 Each distinct (task, model, variant) of the study is built at its configured size and
 timed for a few training steps (forward, backward, optimizer) and a few held-out
-forwards, with the thread count a training job gets (``resources.train.cpus``). A run
+forwards, with the thread count a training job gets (``resources.train.cpus``), on data
+prepared with the config's own data settings (qrnn.study.estimate_data). Models whose
+full-batch step would be expensive are timed at two smaller batch sizes and extrapolated
+(qrnn.study.step_timing); models with the same step settings are timed once. A run
 then costs max_steps x step time + its periodic evaluations + process start-up (an upper
 bound for runs that stop on a plateau earlier), the test-set
 evaluation job costs its forwards + start-up, and the per-task jobs (test data, table,
 figure) are counted at start-up cost. Times are CPU times of this machine; on a GPU
-(``resources.train.gpus`` > 0) a run is usually faster, so GPU-hours are an upper bound.
-"""
+(``resources.train.gpus`` > 0) a run is usually faster, so GPU-hours are an upper bound."""
 
 from __future__ import annotations
 
