@@ -28,7 +28,7 @@ def _estimate(args: argparse.Namespace) -> None:
 
     result = estimate(
         load_config(args.config), calibration_steps=args.calibration_steps, progress=not args.quiet, offline_data=args.offline_data,
-        threads=args.threads, cpu_time=args.cpu_time,
+        threads=args.timing_threads, cpu_time=args.cpu_time,
     )
     print(format_estimate(result))
     if args.json:
@@ -72,11 +72,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="time a task whose full data (source: full) cannot be downloaded on its offline source, with the config's other "
         "data settings and the full data's sequence lengths and vocabulary (rows marked o; the output says what differs)",
     )
-    estimate.add_argument("--threads", type=positive_integer, metavar="N", help="torch threads while timing (default: resources.train.cpus)")
+    estimate.add_argument("--timing-threads", type=positive_integer, metavar="N", help="torch threads while timing (default: resources.train.cpus)")
     estimate.add_argument(
         "--cpu-time", action="store_true",
         help="time CPU time (core-seconds, summed over the threads) instead of wall time x resources.train.cpus: "
-        "use it with --threads 1 on a machine busy with other work, where wall time measures waiting",
+        "use it with --timing-threads 1 on a machine busy with other work, where wall time measures waiting",
     )
     estimate.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
     add_quiet(estimate)
