@@ -5,6 +5,11 @@ import pytest
 from qrnn.config import validate
 from qrnn.study import estimate as estimate_module
 from qrnn.study.estimate import estimate, format_estimate
+from qrnn.study.step_timing import StepTiming
+
+
+def fixed_timing(step: float, forward: float) -> StepTiming:
+    return StepTiming(step, forward, (10,), False)
 
 TINY = {
     "study": {"models": ["qrnn", "rnn"], "seeds": [0, 1, 2], "test_sequences": 100},
@@ -17,7 +22,7 @@ TINY = {
 
 def test_costs_add_up_from_the_timings(monkeypatch):
     monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
-    monkeypatch.setattr(estimate_module, "time_run", lambda document, task, model, variant, steps: (0.5, 0.1) if model == "qrnn" else (0.01, 0.002))
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: fixed_timing(0.5, 0.1) if run.model == "qrnn" else fixed_timing(0.01, 0.002))
     result = estimate(validate(TINY), progress=False)
     # train + evaluate per run, 3 per task, 1 per study, and the analysis jobs: main table,
     # hidden-state CSV and two figures, gradient-norm CSV and figure (no LSTM: no compute cost)
@@ -39,3 +44,27 @@ def test_a_real_calibration_times_every_model_once():
     assert [(cost["model"], cost["n_runs"]) for cost in result["runs"]] == [("qrnn", 3), ("rnn", 3)]
     assert all(cost["seconds_per_step"] > 0 for cost in result["runs"])
     assert result["gpu_hours"] == 0 and result["core_hours"] > 0
+
+
+def test_runs_with_the_same_step_settings_are_timed_once(monkeypatch):
+    """A variant without overrides is the default's model: one timing serves both rows."""
+    timed = []
+    monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 1.0)
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: timed.append(run.variant) or fixed_timing(0.5, 0.1))
+    document = validate({**TINY, "study": {**TINY["study"], "models": ["qrnn"], "variants": {"default": {}, "again": {}}}})
+    result = estimate(document, progress=False)
+    assert timed == ["default"] and result["distinct_timings"] == 1
+    assert [cost["variant"] for cost in result["runs"]] == ["default", "again"]
+    assert result["runs"][0]["train_seconds"] == result["runs"][1]["train_seconds"]
+
+
+def test_cpu_time_counts_timed_seconds_as_core_seconds(monkeypatch):
+    """With --cpu-time a timed second is already summed over the threads: not multiplied by resources.train.cpus."""
+    monkeypatch.setattr(estimate_module, "start_up_seconds", lambda: 5.0)
+    monkeypatch.setattr(estimate_module, "time_run", lambda run, data, steps, clock: fixed_timing(0.5, 0.1))
+    wall = estimate(validate(TINY), progress=False)
+    cpu = estimate(validate(TINY), progress=False, threads=1, cpu_time=True)
+    per_task = 4 * 5.0 / 3600
+    assert cpu["clock"] == "cpu" and cpu["timing_threads"] == 1 and wall["timing_threads"] == 2
+    assert (wall["core_hours"] - per_task) == pytest.approx(2 * (cpu["core_hours"] - per_task))
+    assert "CPU time" in format_estimate(cpu) and "wall time (x 2 cores per job)" in format_estimate(wall)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from qrnn.cli.options import add_config, add_quiet, print_json
+from qrnn.cli.options import add_config, add_quiet, positive_integer, print_json
 from qrnn.config import load_config
 from qrnn.study.ablations import PRESETS
 
@@ -26,7 +26,10 @@ def _estimate(args: argparse.Namespace) -> None:
     from qrnn.io import atomic
     from qrnn.study.estimate import estimate, format_estimate
 
-    result = estimate(load_config(args.config), calibration_steps=args.calibration_steps, progress=not args.quiet)
+    result = estimate(
+        load_config(args.config), calibration_steps=args.calibration_steps, progress=not args.quiet, offline_data=args.offline_data,
+        threads=args.timing_threads, cpu_time=args.cpu_time,
+    )
     print(format_estimate(result))
     if args.json:
         atomic.write_json(args.json, result)
@@ -58,10 +61,23 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="print a study's number of jobs and its core-hours and GPU-hours",
         description="Estimate what a study costs: each (task, model, variant) is timed for a few training steps at "
         "its configured size on this machine, with resources.train.cpus threads, and scaled to the study's steps, "
-        "seeds and evaluations.",
+        "seeds and evaluations. Real-data tasks are timed on data prepared with the config's data settings (data/<task> "
+        "when its manifest records them, else a fresh preparation); a model whose full-batch step would take over 2 s is "
+        "timed at two smaller batch sizes and extrapolated (rows marked x).",
     )
     add_config(estimate, "YAML config file, e.g. config/paper.yaml")
     estimate.add_argument("--calibration-steps", type=int, default=3, metavar="N", help="timed training steps per model (default 3)")
+    estimate.add_argument(
+        "--offline-data", action="store_true",
+        help="time a task whose full data (source: full) cannot be downloaded on its offline source, with the config's other "
+        "data settings and the full data's sequence lengths and vocabulary (rows marked o; the output says what differs)",
+    )
+    estimate.add_argument("--timing-threads", type=positive_integer, metavar="N", help="torch threads while timing (default: resources.train.cpus)")
+    estimate.add_argument(
+        "--cpu-time", action="store_true",
+        help="time CPU time (core-seconds, summed over the threads) instead of wall time x resources.train.cpus: "
+        "use it with --timing-threads 1 on a machine busy with other work, where wall time measures waiting",
+    )
     estimate.add_argument("--json", metavar="FILE", help="also write the estimate as JSON")
     add_quiet(estimate)
     estimate.set_defaults(handler=_estimate)

@@ -2,35 +2,40 @@
 
 Each distinct (task, model, variant) of the study is built at its configured size and
 timed for a few training steps (forward, backward, optimizer) and a few held-out
-forwards, with the thread count a training job gets (``resources.train.cpus``). A run
+forwards, with the thread count a training job gets (``resources.train.cpus``), on data
+prepared with the config's own data settings (qrnn.study.estimate_data). Models whose
+full-batch step would be expensive are timed at two smaller batch sizes and extrapolated
+(qrnn.study.step_timing); models with the same step settings are timed once. A run
 then costs max_steps x step time + its periodic evaluations + process start-up (an upper
 bound for runs that stop on a plateau earlier), the test-set
 evaluation job costs its forwards + start-up, and the per-task jobs (test data, table,
 figure) are counted at start-up cost. Times are CPU times of this machine; on a GPU
-(``resources.train.gpus`` > 0) a run is usually faster, so GPU-hours are an upper bound.
-"""
+(``resources.train.gpus`` > 0) a run is usually faster, so GPU-hours are an upper bound."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
 
-from qrnn.errors import QrnnError
+from qrnn.config import RunConfig
 from qrnn.models.factory import build_task_model
 from qrnn.noise.settings import noise_and_hardware_jobs
+from qrnn.study.estimate_data import EstimateData, TimingData, pad_to_full_shapes
 from qrnn.study.resolve import run_config
-from qrnn.study.runs import data_folder, study_runs
+from qrnn.study.runs import study_runs
+from qrnn.study.step_timing import EXPENSIVE_SECONDS, StepTimer, StepTiming
 from qrnn.study.targets import analysis_job_count
 from qrnn.study.tuning import TUNED_VARIANT, tuned_pairs, tuning_runs
-from qrnn.tasks.registry import DATA_TASKS, build_task
+from qrnn.tasks.registry import build_task
 from qrnn.training.loop import build_optimizers
 
 # Jobs per task besides the runs' own (train, evaluate): test data, table, learning-curve
@@ -63,6 +68,14 @@ class RunCost:
     seconds_per_step: float
     train_seconds: float  # one run, start-up included
     evaluate_seconds: float  # its test-set evaluation job, start-up included
+    timed_batch_sizes: tuple[int, ...]  # the configured batch size, or the two it was extrapolated from
+    extrapolated: bool  # the step time is the line through two smaller batches (qrnn.study.step_timing)
+    data_source: str | None  # the data it was timed on (None: no data folder)
+    data_note: str | None  # what differs from the configured data (an offline stand-in), else None
+
+
+# Training keys that change how many steps a run takes, not what one step costs.
+STEP_COUNT_KEYS = ("max_steps", "patience", "min_delta", "learning_rate", "eval_every", "eval_batches", "eval_seed")
 
 
 def start_up_seconds() -> float:
@@ -72,48 +85,47 @@ def start_up_seconds() -> float:
     return time.perf_counter() - started
 
 
-def time_run(document: dict[str, Any], task_name: str, model_name: str, variant: str, steps: int) -> tuple[float, float]:
-    """Seconds per training step and per forward pass of one batch without gradients, median
-    of ``steps``. Real-data tasks are timed on their prepared data (data/<task>/)."""
-    run = run_config(document, task_name, model_name, 0, variant)
-    data_dir = None
-    if task_name in DATA_TASKS:
-        data_dir = Path(data_folder(task_name))
-        if not (data_dir / "manifest.json").is_file():
-            raise QrnnError(
-                f"qrnn estimate times {task_name} runs on their data, and {data_dir / 'manifest.json'} is missing: "
-                f"write it first (`snakemake --workflow-profile workflow/profiles/local --until prepare_data`)"
-            )
-    task = build_task(run, data_dir)
+def timing_key(run: RunConfig) -> str:
+    """What one step's cost depends on: equal keys (the ablation `full` and the default, the
+    tuning runs and the study's) are timed once."""
+    settings = run.to_dict()
+    for key in ("variant", "seed"):
+        settings.pop(key)
+    for key in STEP_COUNT_KEYS:
+        settings["training"].pop(key)
+    return json.dumps(settings, sort_keys=True)
+
+
+def time_run(run: RunConfig, data: TimingData, steps: int, clock: Callable[[], float] = time.perf_counter) -> StepTiming:
+    """Seconds per training step and per forward pass of one batch without gradients, on the
+    data ``data`` (qrnn.study.estimate_data), at the run's batch size (or extrapolated to it)."""
+    task = build_task(run, data.folder)
+    if data.offline_stand_in:
+        pad_to_full_shapes(run.task, task, dataclasses.asdict(run.task_settings))
     torch.manual_seed(0)
-    model = build_task_model(model_name, run.model_settings, task)
-    optimizers = build_optimizers(model, run)
-    device = torch.device("cpu")
-    step_times, forward_times = [], []
-    for index in range(steps + 1):  # the first step warms up allocators and caches
-        started = time.perf_counter()
-        loss = task.training_loss(model, run.training.batch_size, torch.Generator().manual_seed(index), device)
-        for optimizer in optimizers:
-            optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        for optimizer in optimizers:
-            optimizer.step()
-        middle = time.perf_counter()
-        with torch.no_grad():
-            task.training_loss(model, run.training.batch_size, torch.Generator().manual_seed(index), device)
-        if index > 0:
-            step_times.append(middle - started)
-            forward_times.append(time.perf_counter() - middle)
-    return sorted(step_times)[len(step_times) // 2], sorted(forward_times)[len(forward_times) // 2]
+    model = build_task_model(run.model, run.model_settings, task)
+    return StepTimer(task, model, build_optimizers(model, run), clock).time(run.training.batch_size, steps)
 
 
-def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: bool = True) -> dict[str, Any]:
-    """Jobs and costs of the study in ``document`` (a validated config)."""
+def estimate(
+    document: dict[str, Any], calibration_steps: int = 3, progress: bool = True, offline_data: bool = False,
+    threads: int | None = None, cpu_time: bool = False,
+) -> dict[str, Any]:
+    """Jobs and costs of the study in ``document`` (a validated config). ``offline_data``:
+    time a task whose full data cannot be downloaded on its offline source (its rows say so).
+    By default each model is timed in wall time with the threads a training job gets
+    (resources.train.cpus), and a second of it costs that many core-seconds. ``cpu_time``
+    times CPU time instead, summed over ``threads`` threads (default: the job's), which is
+    core-seconds as it stands: on a machine busy with other work, wall time with several
+    threads measures their waiting for each other, CPU time on one thread does not."""
     runs = study_runs(document)
     resources = document["resources"]
     cpus = resources["train"]["cpus"]
+    timing_threads = threads or cpus
+    cores_per_second = 1 if cpu_time else cpus  # core-seconds per timed second
+    clock = time.process_time if cpu_time else time.perf_counter
     previous_threads = torch.get_num_threads()
-    torch.set_num_threads(cpus)
+    torch.set_num_threads(timing_threads)
     start_up = start_up_seconds()
     groups: dict[tuple[str, str, str], int] = {}
     for task, model, variant, _seed in runs:
@@ -121,18 +133,25 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
     tuning = {(task, model, TUNED_VARIANT): len(document["tuning"]["learning_rates"]) for task, model in tuned_pairs(document)}
     for group in tuning:
         groups.setdefault(group, 0)  # timed even when only its tuning runs train
-    costs = []
+    costs, timings = [], {}
     try:
-        for (task, model, variant), n_runs in tqdm(groups.items(), desc="timing", disable=not progress):
-            step, forward = time_run(document, task, model, variant, calibration_steps)
-            training = run_config(document, task, model, 0, variant).training  # the task's and the block's keys applied
-            evaluations = training.max_steps // training.eval_every * training.eval_batches
-            test_batches = math.ceil(document["study"]["test_sequences"] / training.batch_size)
-            costs.append(RunCost(
-                task, model, variant, n_runs, step,
-                train_seconds=training.max_steps * step + evaluations * forward + start_up,
-                evaluate_seconds=test_batches * forward + start_up,
-            ))
+        with EstimateData(document, offline_data, progress=progress) as data:
+            for (task, model, variant), n_runs in tqdm(groups.items(), desc="timing", disable=not progress):
+                run = run_config(document, task, model, 0, variant)  # the task's and the block's keys applied
+                task_data = data.for_task(task)
+                key = timing_key(run)
+                if key not in timings:
+                    timings[key] = time_run(run, task_data, calibration_steps, clock)
+                timing, training = timings[key], run.training
+                evaluations = training.max_steps // training.eval_every * training.eval_batches
+                test_batches = math.ceil(document["study"]["test_sequences"] / training.batch_size)
+                costs.append(RunCost(
+                    task, model, variant, n_runs, timing.seconds_per_step,
+                    train_seconds=training.max_steps * timing.seconds_per_step + evaluations * timing.seconds_per_forward + start_up,
+                    evaluate_seconds=test_batches * timing.seconds_per_forward + start_up,
+                    timed_batch_sizes=timing.batch_sizes, extrapolated=timing.extrapolated,
+                    data_source=task_data.source, data_note=task_data.note,
+                ))
     finally:
         torch.set_num_threads(previous_threads)
     n_tasks = len(document["study"]["tasks"])
@@ -145,12 +164,17 @@ def estimate(document: dict[str, Any], calibration_steps: int = 3, progress: boo
         "jobs": job_count(document),
         "training_runs": len(runs),
         "tuning_runs": len(tuning_runs(document)),
-        "core_hours": (run_seconds * cpus + per_task_seconds) / 3600,
+        "core_hours": (run_seconds * cores_per_second + per_task_seconds) / 3600,
         "gpu_hours": (sum(cost.n_runs * cost.train_seconds for cost in costs) + tuning_seconds) * gpus / 3600,
         "threads_per_job": cpus,
+        "timing_threads": timing_threads,
+        "clock": "cpu" if cpu_time else "wall",
+        "cores_per_timed_second": cores_per_second,
         "start_up_seconds": start_up,
         "machine": machine_description(),
-        "runs": [cost.__dict__ for cost in costs],
+        "distinct_timings": len(timings),
+        "offline_stand_ins": {cost.task: cost.data_note for cost in costs if cost.data_note},
+        "runs": [dataclasses.asdict(cost) for cost in costs],
     }
 
 
@@ -163,19 +187,26 @@ def machine_description() -> str:
     return f"{model}, torch {torch.__version__}"
 
 
+def row_marks(cost: dict[str, Any]) -> str:
+    """The table's flags of one row: x extrapolated from two smaller batches, o timed on an offline stand-in."""
+    return ("x" if cost["extrapolated"] else "") + ("o" if cost["data_note"] else "")
+
+
 def format_estimate(result: dict[str, Any]) -> str:
     lines = [
         f"{result['jobs']} jobs ({result['training_runs']} training runs, as many evaluations, {result['tuning_runs']} tuning runs, and per-task jobs)",
-        f"timed on {result['machine']} with {result['threads_per_job']} thread(s) per job; "
+        f"timed on {result['machine']} with {result['timing_threads']} thread(s) in "
+        + ("CPU time (core-seconds summed over threads)" if result["clock"] == "cpu" else f"wall time (x {result['cores_per_timed_second']} cores per job)")
+        + "; "
         f"job start-up {result['start_up_seconds']:.1f} s",
         "",
-        f"{'task':<10} {'model':<7} {'variant':<20} {'runs':>5} {'s/step':>8} {'h/run':>8} {'core-h':>9}",
+        f"{'task':<14} {'model':<7} {'variant':<20} {'runs':>5} {'s/step':>8} {'h/run':>8} {'core-h':>9}  timed",
     ]
     for cost in result["runs"]:
         hours = (cost["train_seconds"] + cost["evaluate_seconds"]) / 3600
         lines.append(
-            f"{cost['task']:<10} {cost['model']:<7} {cost['variant']:<20} {cost['n_runs']:>5} "
-            f"{cost['seconds_per_step']:>8.3f} {hours:>8.2f} {hours * cost['n_runs'] * result['threads_per_job']:>9.1f}"
+            f"{cost['task']:<14} {cost['model']:<7} {cost['variant']:<20} {cost['n_runs']:>5} "
+            f"{cost['seconds_per_step']:>8.3f} {hours:>8.2f} {hours * cost['n_runs'] * result['cores_per_timed_second']:>9.1f}  {row_marks(cost)}"
         )
     lines += [
         "",
@@ -183,4 +214,12 @@ def format_estimate(result: dict[str, Any]) -> str:
         + (" (upper bound: timed on CPU)" if result["gpu_hours"] else " (resources.train.gpus is 0)"),
         "every run counted at training.max_steps: runs that stop on a plateau cost less",
     ]
+    extrapolated = [cost for cost in result["runs"] if cost["extrapolated"]]
+    if extrapolated:
+        lines.append(
+            f"x: {len(extrapolated)} rows whose full-batch step would take over {EXPENSIVE_SECONDS:g} s: timed at two smaller batch "
+            "sizes (B/16, B/8) and extrapolated linearly in the batch size (timed_batch_sizes in the JSON)"
+        )
+    for task, note in result["offline_stand_ins"].items():
+        lines.append(f"o: {task} (configured source: full, not available here): {note}")
     return "\n".join(lines)
