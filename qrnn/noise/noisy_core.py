@@ -19,6 +19,11 @@ that share the sequence's controller, i.e. one angle stream per sequence as on h
 - ``channel`` / ``strength``: gate noise after every layer (NoisyStep).
 - ``readout_error``: each +-1 outcome is flipped with this probability (symmetric
   assignment error); without shots the expectation shrinks by (1 - 2 readout_error).
+
+On the C kernels a step with no channel is one kernel call, which with ``measurement:
+none`` also reads the readouts (as the clean evaluation runs); with a channel each unitary
+part between channels is one call (NoisyStep). The random draws are the same, in the same
+order, on every path (tests/evaluate/test_noisy_core_kernels.py).
 """
 
 from __future__ import annotations
