@@ -213,12 +213,15 @@ class QuantumRNN(RecurrentCore):
     def _fused_evaluation(self, advance: Advance | None, measure: Measure | None, inputs: torch.Tensor, state) -> bool:
         """Whether a step and its readouts run as one C kernel call with no phases kept: no
         hook given, nothing to differentiate (evaluation, no_grad), the model's own engine step on the C kernels."""
-        if advance is not None or measure is not None or not isinstance(self._step, EngineStep):
-            return False
-        if torch.is_grad_enabled() and (inputs.requires_grad or state.requires_grad or any(p.requires_grad for p in self.parameters())):
+        if advance is not None or measure is not None or not isinstance(self._step, EngineStep) or self.differentiable(inputs, state):
             return False
         has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
         return has_angles and kernels.usable(state)
+
+    def differentiable(self, inputs: torch.Tensor, state: torch.Tensor) -> bool:
+        """Whether autograd would record a recurrence on ``inputs`` from ``state``: a fused
+        evaluation step (one kernel call for the step and its readouts) has no backward."""
+        return torch.is_grad_enabled() and (inputs.requires_grad or state.requires_grad or any(p.requires_grad for p in self.parameters()))
 
     def _advance_with_readouts(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
         """``advance`` of the fused evaluation: (the new state, its readouts) from one kernel call."""

@@ -19,6 +19,11 @@ that share the sequence's controller, i.e. one angle stream per sequence as on h
 - ``channel`` / ``strength``: gate noise after every layer (NoisyStep).
 - ``readout_error``: each +-1 outcome is flipped with this probability (symmetric
   assignment error); without shots the expectation shrinks by (1 - 2 readout_error).
+
+On the C kernels a step with no channel is one kernel call, which with ``measurement:
+none`` also reads the readouts (as the clean evaluation runs); with a channel each unitary
+part between channels is one call (NoisyStep). The random draws are the same, in the same
+order, on every path (tests/evaluate/test_noisy_core_kernels.py).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from torch import nn
 
 from qrnn.models.qrnn import QuantumRNN
 from qrnn.noise.trajectories import CHANNELS, NoisyStep, measure_with, measurement_operators
-from qrnn.quantum.readout import pauli_expectations
+from qrnn.quantum.readout import pauli_expectations, selected_expectations
 from qrnn.quantum.statevector import zero_state
 
 MEASUREMENTS = ("none", "projective", "weak")
@@ -70,9 +75,19 @@ class NoiseCondition:
         return asdict(self)
 
 
+# torch.binomial draws no random number at p = 0 or 1 and at least one otherwise, and the
+# rounding of a step puts an eigenstate's p at exactly 1 on one engine path and at 1 - 1e-16
+# on another: every later draw of the stream would shift. A p this close to 0 or 1 is taken
+# as exactly 0 or 1 (a bias below 1e-12 per outcome), so that the C kernels and the PyTorch
+# path draw the same numbers.
+SNAPPED_PROBABILITY = 1e-12
+
+
 def sample_shots(expectations: torch.Tensor, shots: int, generator: torch.Generator) -> torch.Tensor:
-    """Mean of ``shots`` sampled +-1 outcomes per entry, each +1 with probability (1 + <P>)/2."""
+    """Mean of ``shots`` sampled +-1 outcomes per entry, each +1 with probability (1 + <P>)/2
+    (within SNAPPED_PROBABILITY of 0 or 1: exactly that)."""
     probability = ((1 + expectations.double()) / 2).clamp(0, 1)
+    probability = torch.where(probability < SNAPPED_PROBABILITY, 0.0, torch.where(probability > 1 - SNAPPED_PROBABILITY, 1.0, probability))
     ones = torch.binomial(torch.full_like(probability, float(shots)), probability, generator=generator)
     return (2 * ones / shots - 1).to(expectations.dtype)
 
@@ -130,20 +145,35 @@ class NoisyQuantumRNN(nn.Module):
 
     def _measure(self, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The core's ``measure``: what a device reports, and the state the readout leaves."""
-        batch = state.shape[0] // self.condition.trajectories
         if self.condition.measurement != "none":
-            return self._measured_readouts(state, batch)
-        expectations = pauli_expectations(state, self.paulis).double()
-        expectations = expectations.reshape(batch, self.condition.trajectories, -1).mean(dim=1)
+            return self._measured_readouts(state, state.shape[0] // self.condition.trajectories)
+        return self._estimate((state, pauli_expectations(state, self.paulis)))
+
+    def _estimate(self, advanced: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The non-collapsing readout from every trajectory's expectations of ``self.paulis``
+        (batch * trajectories, n_readouts): their mean per sequence, through ``readout_estimate``."""
+        state, expectations = advanced
+        batch = state.shape[0] // self.condition.trajectories
+        expectations = expectations.double().reshape(batch, self.condition.trajectories, -1).mean(dim=1)
         return state, readout_estimate(expectations, self.condition.shots, self.condition.readout_error, self.generator)
 
-    def _advance(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
-        """The step on every trajectory of each sequence, with gate noise (the core's ``advance``)."""
+    def _trajectory_angles(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """The step's angles for every trajectory of each sequence (recorded first, with ``record_angles``)."""
         if self.record_angles:
             self.angles.append(tuple(None if a is None else a.detach() for a in (encoding, variational)))
         copies = self.condition.trajectories
         batch = state.shape[0] // copies
-        return self.noisy_step(state, _repeat(encoding, copies, batch), _repeat(variational, copies, batch), self.generator)
+        return _repeat(encoding, copies, batch), _repeat(variational, copies, batch)
+
+    def _advance(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None) -> torch.Tensor:
+        """The step on every trajectory of each sequence, with gate noise (the core's ``advance``)."""
+        return self.noisy_step(state, *self._trajectory_angles(state, encoding, variational), self.generator)
+
+    def _advance_with_readouts(self, state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+        """``_advance`` where the step is the noiseless one on the C kernels: (every trajectory's
+        new state, its expectations of ``self.paulis``) from one kernel call; ``_estimate`` is its measure."""
+        state, values = self.noisy_step.with_readouts(state, *self._trajectory_angles(state, encoding, variational))
+        return state, selected_expectations(values, self.paulis, None, state.dtype)
 
     def forward(self, inputs: torch.Tensor, initial_state=None) -> torch.Tensor:
         """Readouts (batch, T, R*n) as QuantumRNN.forward; the final carried state is kept in
@@ -153,7 +183,13 @@ class NoisyQuantumRNN(nn.Module):
             state = zero_state(batch * self.condition.trajectories, self.core.n_qubits, torch.complex128, inputs.device)
             initial_state = (state, self.core.initial_readouts(batch, inputs.device).to(inputs.dtype))
         self.angles = []
-        outputs, self.final_state = self.core.unroll(inputs, initial_state, advance=self._advance, measure=self._measure)
+        # A non-collapsing readout of a step without gate noise reads the step's own kernel
+        # call (no random draw moves: the step draws none, the readout draws its shots after);
+        # that call has no backward, so not where a gradient is wanted.
+        state = initial_state[0]
+        fused = self.condition.measurement == "none" and self.noisy_step.fuses(state) and not self.core.differentiable(inputs, state)
+        advance, measure = (self._advance_with_readouts, self._estimate) if fused else (self._advance, self._measure)
+        outputs, self.final_state = self.core.unroll(inputs, initial_state, advance=advance, measure=measure)
         return outputs
 
     def forward_with_state(self, inputs: torch.Tensor, initial_state=None):

@@ -28,12 +28,12 @@ paper's non-collapsing limit (no back-action, but also no information per shot).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
-from qrnn.quantum.entanglers import Entangler
-from qrnn.quantum.gates import compose_rotations, rotation_matrices
-from qrnn.quantum.statevector import apply_single_qubit_layer
+from qrnn.quantum.circuit import EngineStep
+from qrnn.quantum.native import kernels
 
 CHANNELS = ("none", "depolarizing", "amplitude_damping", "phase_damping")
 
@@ -149,17 +149,31 @@ def measure_qubit(
 class NoisyStep:
     """One recurrent step, layer by layer, with a noise channel on every qubit after each layer.
 
-    Without noise it equals qrnn.quantum.circuit.EngineStep on the same StepCircuit (which
-    fuses the encoding into the first block; here it stays a layer of its own so that noise
-    can act in between).
+    Without noise it equals qrnn.quantum.circuit.EngineStep on the same StepCircuit. The
+    unitary parts between channels (the encoding layer; each variational block with its
+    entangler) run as EngineSteps of their own, so on the C kernels each is one call. A
+    step with no channel is exactly the noiseless step: on the C kernels it runs as the
+    whole EngineStep (one call, the encoding fused into the first block), and
+    ``with_readouts`` also reads its Pauli expectations in that call. On the PyTorch path
+    it stays layer by layer, as it always ran, so its numbers there do not change.
+    No random number is drawn outside ``_noise``: the draws, and their order, are the same
+    on every path.
     """
 
     def __init__(self, circuit, channel: str = "none", strength: float = 0.0):
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})")
         self.circuit = circuit
-        self.entangler = Entangler(circuit.entangler, circuit.n_qubits)
         self.kraus = kraus_operators(channel, strength) if channel != "none" and strength > 0 else None
+        self.step = EngineStep(circuit)
+        self.encoding_layer = EngineStep(replace(circuit, n_layers=0)) if circuit.has_encoding else None
+        self.block = EngineStep(replace(circuit, n_layers=1, has_encoding=False)) if circuit.n_layers else None
+
+    def fuses(self, state: torch.Tensor) -> bool:
+        """Whether the step on ``state`` is one C kernel call: no channel acts inside it, the
+        kernels compute the state, and the circuit has angles (``with_readouts`` serves it)."""
+        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
+        return self.kraus is None and has_angles and kernels.usable(state)
 
     def _noise(self, state: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if self.kraus is None:
@@ -170,12 +184,15 @@ class NoisyStep:
 
     def __call__(self, state, encoding, variational, generator: torch.Generator) -> torch.Tensor:
         self.circuit.check_angles(encoding, variational)
-        batch = state.shape[0]
+        if self.fuses(state):
+            return self.step(state, encoding, variational)
         if encoding is not None:
-            state = apply_single_qubit_layer(state, rotation_matrices("ry", encoding, torch.complex128))
-            state = self._noise(state, generator)
+            state = self._noise(self.encoding_layer(state, encoding, None), generator)
         for layer in range(self.circuit.n_layers):
-            gates = compose_rotations(self.circuit.rotations, variational[:, layer], torch.complex128)
-            state = apply_single_qubit_layer(state, gates.expand(batch, -1, -1, -1))
-            state = self._noise(self.entangler(state), generator)
+            state = self._noise(self.block(state, None, variational[:, layer : layer + 1]), generator)
         return state
+
+    def with_readouts(self, state, encoding, variational) -> tuple[torch.Tensor, torch.Tensor]:
+        """(the noiseless step's state, its Pauli expectations (batch, 3, n) float64) from one
+        C kernel call: only where ``fuses(state)``."""
+        return self.step.with_readouts(state, encoding, variational)

@@ -1,7 +1,8 @@
 # Simulator benchmarks (issue 5): timing and memory of the quantum RNN's state-vector
 # engine against TorchQuantum and PennyLane, the memory bandwidth floor, memory vs
 # sequence length, training-step time against the classical controller and no-grad
-# evaluation time (fused against per-step kernel calls), plus their
+# evaluation time (fused against per-step kernel calls), the noisy-evaluation core's
+# time (C kernels against the PyTorch path), plus their
 # figure. Not part of `rule all`; run on their own with
 #   snakemake --workflow-profile workflow/profiles/local benchmarks
 # Each rule takes the whole machine (threads: all cores), so their timings do not
@@ -18,6 +19,7 @@ rule benchmarks:
         "results/benchmarks/memory_vs_sequence_length.csv",
         "results/benchmarks/training_step.csv",
         "results/benchmarks/evaluation_step.csv",
+        "results/benchmarks/noisy_evaluation.csv",
         "results/benchmarks/benchmarks.png",
         "results/benchmarks/benchmarks.pdf",
 
@@ -85,6 +87,21 @@ rule benchmark_evaluation_step:
     # One thread and its CPU clock, as training_step; about a minute (n = 10, T = 784 most of it).
     shell:
         "python benchmarks/evaluation_step.py --qubits 4 6 8 10 --steps 30 --batch 64 --long 10 784 32"
+        " --threads 1 --cpu-time --csv {output} > {log} 2>&1"
+
+
+rule benchmark_noisy_evaluation:
+    output:
+        "results/benchmarks/noisy_evaluation.csv",
+    log:
+        "results/logs/benchmarks/noisy_evaluation.log",
+    threads: 1024  # all cores: Snakemake scales a rule's threads down to --cores
+    conda:
+        CONDA_ENVIRONMENT
+    # One thread and its CPU clock, as evaluation_step; the noisy core on the C kernels
+    # against its PyTorch path, one condition of each noise sweep per row.
+    shell:
+        "python benchmarks/noisy_evaluation.py --qubits 4 6 8 --steps 30 --batch 100"
         " --threads 1 --cpu-time --csv {output} > {log} 2>&1"
 
 
