@@ -215,8 +215,7 @@ class QuantumRNN(RecurrentCore):
         hook given, nothing to differentiate (evaluation, no_grad), the model's own engine step on the C kernels."""
         if advance is not None or measure is not None or not isinstance(self._step, EngineStep) or self.differentiable(inputs, state):
             return False
-        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
-        return has_angles and kernels.usable(state)
+        return self.circuit.has_angles and kernels.usable(state)
 
     def differentiable(self, inputs: torch.Tensor, state: torch.Tensor) -> bool:
         """Whether autograd would record a recurrence on ``inputs`` from ``state``: a fused
@@ -236,8 +235,7 @@ class QuantumRNN(RecurrentCore):
     def _sequence_serves(self, holder: StateHolder, state: torch.Tensor) -> bool:
         """Whether the whole sequence runs as one ReversibleSequence: the C kernels compute
         the state (and its backward) and a ControllerTape can run the controller."""
-        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
-        return holder.kernel_readouts and has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
+        return holder.kernel_readouts and self.circuit.has_angles and kernels.usable(state) and ControllerTape.supports(self.controller)
 
     def _angle_gradient_layout(self) -> tuple[torch.Tensor, int | None]:
         """(for each controller output, its position in the C kernels' flattened angle

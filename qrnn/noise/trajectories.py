@@ -172,8 +172,7 @@ class NoisyStep:
     def fuses(self, state: torch.Tensor) -> bool:
         """Whether the step on ``state`` is one C kernel call: no channel acts inside it, the
         kernels compute the state, and the circuit has angles (``with_readouts`` serves it)."""
-        has_angles = self.circuit.has_encoding or self.circuit.n_layers > 0
-        return self.kraus is None and has_angles and kernels.usable(state)
+        return self.kraus is None and self.circuit.has_angles and kernels.usable(state)
 
     def _noise(self, state: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         if self.kraus is None:

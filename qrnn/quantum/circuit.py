@@ -49,6 +49,12 @@ class StepCircuit:
     has_encoding: bool
 
     @property
+    def has_angles(self) -> bool:
+        """Whether a step has any gate to run (an encoding layer or a variational block): a
+        circuit without either is the identity, which the C kernels do not serve."""
+        return self.has_encoding or self.n_layers > 0
+
+    @property
     def n_variational_angles(self) -> int:
         return self.n_layers * self.n_qubits * len(self.rotations)
 
