@@ -235,8 +235,12 @@ static void NAME(tile_pass)(REAL *re, REAL *im, int64_t tile, int n, int tile_bi
             NAME(times)(NAME(at)(re + v), NAME(at)(im + v), wr, wi);
         }
     }
-    if (k == n - 1) NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], f);
-    else NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], 0);
+#define LEFT(D) NAME(rotation_lanes)(re, im, tile, D, f->c[k], f->s[k], f)
+#define NO_LEFT(D) NAME(rotation_lanes)(re, im, tile, D, f->c[k], f->s[k], 0)
+    if (k == n - 1) WITH_LANE_DISTANCE(d, LEFT);
+    else WITH_LANE_DISTANCE(d, NO_LEFT);
+#undef LEFT
+#undef NO_LEFT
 }
 
 /* Gate g on every qubit (gates: n x 8 reals) of one planar element of 2**n amplitudes,
@@ -315,10 +319,11 @@ static void NAME(correlate_scalar)(const REAL *ar, const REAL *ai, const REAL *b
     }
 }
 
-/* Pairs of whole vectors (d >= VL) over [0, length): wide[0..7] += (C00, C01, C10, C11) per lane. */
+/* Pairs of whole vectors (d >= VL) over [0, length): out[0..7] += (C00, C01, C10, C11). */
 static void NAME(correlate_pairs)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int64_t d,
-                                  WIDE *wide) {
+                                  double *out) {
     VEC c0 = NAME(splat)(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    WIDE wide[8] = {{0}};
     int count = 0;
     for (int64_t base = 0; base < length; base += 2 * d)
         for (int64_t p = base; p < base + d; p += VL) {
@@ -339,14 +344,15 @@ static void NAME(correlate_pairs)(const REAL *ar, const REAL *ai, const REAL *br
         }
     wide[0] += WIDEN(c0); wide[1] += WIDEN(c1); wide[2] += WIDEN(c2); wide[3] += WIDEN(c3);
     wide[4] += WIDEN(c4); wide[5] += WIDEN(c5); wide[6] += WIDEN(c6); wide[7] += WIDEN(c7);
+    NAME(add_lane_sums)(wide, 8, out);
 }
 
-/* A qubit inside the vector (d < VL): per lane, self products a conj(b) (wide[0..1]) and
- * cross products a conj(b_partner) (wide[2..3]); lanes with bit 0 hold C00 and C01, lanes
- * with bit 1 hold C11 and C10 (sorted out in correlate). */
-static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int d,
-                                  WIDE *wide) {
+/* A qubit inside the vector (d < VL): per lane, self products a conj(b) and cross products
+ * a conj(b_partner); lanes with bit 0 add to C00 and C01, lanes with bit 1 to C11 and C10. */
+static inline __attribute__((always_inline)) void NAME(correlate_lanes_at)(const REAL *ar, const REAL *ai, const REAL *br,
+                                                                            const REAL *bi, int64_t length, int d, double *out) {
     VEC c0 = NAME(splat)(0), c1 = c0, c2 = c0, c3 = c0;
+    WIDE wide[4] = {{0}};
     int count = 0;
     for (int64_t v = 0; v < length; v += VL) {
         const VEC xr = *NAME(at)((REAL *)ar + v), xi = *NAME(at)((REAL *)ai + v);
@@ -361,6 +367,18 @@ static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br
         }
     }
     wide[0] += WIDEN(c0); wide[1] += WIDEN(c1); wide[2] += WIDEN(c2); wide[3] += WIDEN(c3);
+    /* out = (C00, C01, C10, C11): self products of bit-0 lanes, cross of bit 0, cross of bit 1, self of bit 1 */
+    const WIDE clear = NAME(clear_lanes)(d), set = 1 - clear;
+    const WIDE sorted[8] = {wide[0] * clear, wide[1] * clear, wide[2] * clear, wide[3] * clear,
+                            wide[2] * set, wide[3] * set, wide[0] * set, wide[1] * set};
+    NAME(add_lane_sums)(sorted, 8, out);
+}
+
+static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int d,
+                                  double *out) {
+#define CALL(D) NAME(correlate_lanes_at)(ar, ai, br, bi, length, D, out)
+    WITH_LANE_DISTANCE(d, CALL);
+#undef CALL
 }
 
 static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int n, double *out) {
@@ -368,39 +386,15 @@ static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, cons
     if (length < VL) { NAME(correlate_scalar)(ar, ai, br, bi, n, out); return; }
     int tile_bits = n < TILE_BITS ? n : TILE_BITS;
     int64_t tile = (int64_t)1 << tile_bits;
-    WIDE wide[MAX_QUBITS][8];
-    for (int k = 0; k < n; k++)
-        for (int e = 0; e < 8; e++) wide[k][e] = (WIDE){0};
-    for (int k = 0; k < n - tile_bits; k++) NAME(correlate_pairs)(ar, ai, br, bi, length, (int64_t)1 << (n - 1 - k), wide[k]);
+    for (int k = 0; k < n - tile_bits; k++) NAME(correlate_pairs)(ar, ai, br, bi, length, (int64_t)1 << (n - 1 - k), out + 8 * k);
     for (int64_t s = 0; s < length; s += tile)
         for (int k = n - tile_bits; k < n; k++) {
             int64_t d = (int64_t)1 << (n - 1 - k);
             if (d >= VL)
-                NAME(correlate_pairs)(ar + s, ai + s, br + s, bi + s, tile, d, wide[k]);
+                NAME(correlate_pairs)(ar + s, ai + s, br + s, bi + s, tile, d, out + 8 * k);
             else
-                NAME(correlate_lanes)(ar + s, ai + s, br + s, bi + s, tile, (int)d, wide[k]);
+                NAME(correlate_lanes)(ar + s, ai + s, br + s, bi + s, tile, (int)d, out + 8 * k);
         }
-    for (int k = 0; k < n; k++) {
-        int64_t d = (int64_t)1 << (n - 1 - k);
-        /* Lane sums in registers, added to `out` once: summing into `out` lane by lane made
-         * each add wait for the store of the one before (the backward's hottest loop). */
-        if (d >= VL) {
-            for (int e = 0; e < 8; e++) {
-                double sum = 0;
-                for (int j = 0; j < VL; j++) sum += wide[k][e][j];
-                out[8 * k + e] += sum;
-            }
-            continue;
-        }
-        double c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (int j = 0; j < VL; j++) {
-            int bit = (j & d) != 0;
-            double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
-            self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
-            cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
-        }
-        for (int e = 0; e < 8; e++) out[8 * k + e] += c[e];
-    }
 }
 
 /* ---- entry points (batched; states interleaved complex) ---------------------------------- */

@@ -55,6 +55,19 @@
 #define RUNTIME_SHUFFLE 1
 #endif
 
+/* Runs call(D) with D = d as a compile-time constant (d < VL, a power of two): a lane loop
+ * written with FLIP(x, D) then shuffles by a fixed pattern, where a run-time d left a
+ * switch inside the loop (the lane loops are the readouts' and the backward's hottest). */
+#define WITH_LANE_DISTANCE(d, call) \
+    do { \
+        switch (d) { \
+            case 1: call(1); break; \
+            case 2: call(2); break; \
+            case 4: call(4); break; \
+            default: call(VL / 2); break; \
+        } \
+    } while (0)
+
 /* ---- float: complex64 states ---- */
 typedef float f32_vec_flip __attribute__((vector_size(64)));
 typedef int32_t f32_mask __attribute__((vector_size(64)));
