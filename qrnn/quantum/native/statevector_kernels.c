@@ -24,6 +24,9 @@
 /* Largest n the kernels take (their per-qubit tables live on the stack). */
 #define MAX_QUBITS 30
 
+/* Gates set up together, a few batch elements' worth (layers_body.h: block_elements). */
+#define BLOCK_GATES 256
+
 /* Lane masks of FLIP: lane j takes lane j ^ d. */
 #define MASK16_1 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
 #define MASK16_2 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13
