@@ -118,6 +118,47 @@ typedef struct {
     REAL hi_r[2][1 << (TILE_BITS - 3)], hi_i[2][1 << (TILE_BITS - 3)];  /* over the vector bits (VL >= 8) */
 } NAME(tile_factors);
 
+typedef int64_t NAME(wide_bits) __attribute__((vector_size(VL * sizeof(double))));
+
+/* The diagonal over `bits` <= log2(VL) index bits whose entry j is the product over b of
+ * one[b] if bit b of j is set, else zero[b] (complex, as (re, im)): (r, i), lane j entry j
+ * (lanes past 2**bits hold copies). */
+static inline void NAME(diagonal_in_lanes)(const double (*zero)[2], const double (*one)[2], int bits, WIDE *r, WIDE *i) {
+    WIDE xr = (WIDE){0} + 1, xi = (WIDE){0};
+    for (int b = 0; b < bits; b++) {
+        NAME(wide_bits) set;
+        memcpy(&set, LANE_BIT_SET[b], sizeof set);
+        NAME(wide_bits) zr = (NAME(wide_bits))((WIDE){0} + zero[b][0]), zi = (NAME(wide_bits))((WIDE){0} + zero[b][1]);
+        NAME(wide_bits) o_r = (NAME(wide_bits))((WIDE){0} + one[b][0]), oi = (NAME(wide_bits))((WIDE){0} + one[b][1]);
+        WIDE fr = (WIDE)((o_r & set) | (zr & ~set)), fi = (WIDE)((oi & set) | (zi & ~set));
+        WIDE t = xr * fr - xi * fi;
+        xi = xr * fi + xi * fr;
+        xr = t;
+    }
+    *r = xr;
+    *i = xi;
+}
+
+/* The same over `bits` > log2(VL) bits, into hi_r and hi_i (2**bits entries): the lane bits'
+ * vector doubled whole vectors at a time. */
+static void NAME(diagonal_in_vectors)(const double (*zero)[2], const double (*one)[2], int bits, REAL *hi_r, REAL *hi_i) {
+    int lane_bits = __builtin_ctz(VL), vectors = 1;
+    WIDE r[(1 << TILE_BITS) / VL / VL], i[(1 << TILE_BITS) / VL / VL];
+    NAME(diagonal_in_lanes)(zero, one, lane_bits, r, i);
+    for (int b = lane_bits; b < bits; b++, vectors *= 2)
+        for (int v = 0; v < vectors; v++) {
+            WIDE ar = r[v], ai = i[v];
+            r[v + vectors] = ar * one[b][0] - ai * one[b][1];
+            i[v + vectors] = ar * one[b][1] + ai * one[b][0];
+            r[v] = ar * zero[b][0] - ai * zero[b][1];
+            i[v] = ar * zero[b][1] + ai * zero[b][0];
+        }
+    for (int v = 0; v < vectors; v++) {
+        NAME(store)(hi_r + v * VL, __builtin_convertvector(r[v], VEC));
+        NAME(store)(hi_i + v * VL, __builtin_convertvector(i[v], VEC));
+    }
+}
+
 /* Tile qubits k0 .. n-1 (tile_bits of them) into f from their factors (qrnn_gate_factors: c, s,
  * u, v as arrays `stride` apart, qubit 0 first), or those of their conjugate transposes if
  * `adjoint`: G = D_L RY(c, s) D_R gives G^H = D_R^H RY(c, -s) D_L^H, so the adjoint's factors
@@ -130,39 +171,33 @@ static void NAME(factor_tile)(const double *factors, int64_t stride, int n, int 
         f->c[k] = (REAL)c[k];
         f->s[k] = (REAL)(adjoint ? -s[k] : s[k]);
     }
-    /* Each diagonal over the lane bits and over the vector bits, by doubling: entry j | bit
-     * is entry j times the bit's factor for 1, entry j keeps the factor for 0. */
+    /* Each diagonal, over the lane bits and over the vector bits, as Kronecker products of the
+     * qubits' 2-entry diagonals (bit b of an index is qubit n-1-b's, then n-1-lane_bits-b's). */
     int lane_bits = __builtin_ctz(VL), vector_bits = tile_bits - lane_bits;
-    double lo[2][VL][2], hi[2][1 << (TILE_BITS - 3)][2];
-    for (int t = 0; t < 2; t++) {
-        lo[t][0][0] = hi[t][0][0] = 1;
-        lo[t][0][1] = hi[t][0][1] = 0;
-    }
+    double zero[2][MAX_QUBITS][2], one[2][MAX_QUBITS][2];
     for (int b = 0; b < tile_bits; b++) {
-        int k = n - 1 - b, low = b < lane_bits, half = 1 << (low ? b : b - lane_bits);
+        int k = n - 1 - b;
         double uv_r = ur[k] * vr[k] - ui[k] * vi[k], uv_i = ur[k] * vi[k] + ui[k] * vr[k];
-        double zero[2][2], one[2][2];
         if (adjoint) {  /* D_R^H <- D_L = diag(conj u, conj v), D_L^H <- D_R = diag(1, u v) */
-            zero[0][0] = ur[k]; zero[0][1] = -ui[k]; one[0][0] = vr[k]; one[0][1] = -vi[k];
-            zero[1][0] = 1; zero[1][1] = 0; one[1][0] = uv_r; one[1][1] = uv_i;
+            zero[0][b][0] = ur[k]; zero[0][b][1] = -ui[k]; one[0][b][0] = vr[k]; one[0][b][1] = -vi[k];
+            zero[1][b][0] = 1; zero[1][b][1] = 0; one[1][b][0] = uv_r; one[1][b][1] = uv_i;
         } else {
-            zero[0][0] = 1; zero[0][1] = 0; one[0][0] = uv_r; one[0][1] = -uv_i;
-            zero[1][0] = ur[k]; zero[1][1] = ui[k]; one[1][0] = vr[k]; one[1][1] = vi[k];
-        }
-        for (int t = 0; t < 2; t++) {
-            double (*table)[2] = low ? lo[t] : hi[t];
-            for (int j = 0; j < half; j++) {
-                double r = table[j][0], i = table[j][1];
-                table[j + half][0] = r * one[t][0] - i * one[t][1];
-                table[j + half][1] = r * one[t][1] + i * one[t][0];
-                table[j][0] = r * zero[t][0] - i * zero[t][1];
-                table[j][1] = r * zero[t][1] + i * zero[t][0];
-            }
+            zero[0][b][0] = 1; zero[0][b][1] = 0; one[0][b][0] = uv_r; one[0][b][1] = -uv_i;
+            zero[1][b][0] = ur[k]; zero[1][b][1] = ui[k]; one[1][b][0] = vr[k]; one[1][b][1] = vi[k];
         }
     }
     for (int t = 0; t < 2; t++) {
-        for (int j = 0; j < VL; j++) { f->lo_r[t][j] = (REAL)lo[t][j][0]; f->lo_i[t][j] = (REAL)lo[t][j][1]; }
-        for (int m = 0; m < 1 << vector_bits; m++) { f->hi_r[t][m] = (REAL)hi[t][m][0]; f->hi_i[t][m] = (REAL)hi[t][m][1]; }
+        WIDE r, i;
+        NAME(diagonal_in_lanes)(zero[t], one[t], lane_bits, &r, &i);
+        f->lo_r[t] = __builtin_convertvector(r, VEC);
+        f->lo_i[t] = __builtin_convertvector(i, VEC);
+        if (vector_bits > lane_bits) {
+            NAME(diagonal_in_vectors)(zero[t] + lane_bits, one[t] + lane_bits, vector_bits, f->hi_r[t], f->hi_i[t]);
+            continue;
+        }
+        NAME(diagonal_in_lanes)(zero[t] + lane_bits, one[t] + lane_bits, vector_bits, &r, &i);
+        NAME(store)(f->hi_r[t], __builtin_convertvector(r, VEC));  /* a whole vector: the tables hold at least VL entries */
+        NAME(store)(f->hi_i[t], __builtin_convertvector(i, VEC));
     }
 }
 

@@ -136,13 +136,18 @@ void qrnn_step_phases(const void *encoding, int64_t encoding_stride, const void 
  * Every gate goes through the same arithmetic wherever it sits in a block, so the results
  * do not depend on how the batch is split. */
 
-/* (a, b) <- R (a, b) for the first column (a, b) of a gate, R of kind KIND at (c, s). */
-#define ROTATE_COLUMNS(KIND)                                                                                          \
-    for (int64_t g = 0; g < gates; g++) {                                                                             \
-        cplx a = {ar[g], ai[g]}, b = {br[g], bi[g]};                                                                  \
-        rotate_pair(KIND, phase[2 * g * count], phase[2 * g * count + 1], &a, &b);                                    \
-        ar[g] = a.re; ai[g] = a.im; br[g] = b.re; bi[g] = b.im;                                                       \
+/* (a, b) <- R (a, b) for the first columns (a, b) of `gates` gates, R of kind `kind` at the
+ * phases (c, s) `step` doubles apart. (Each loop gets its arrays as restrict parameters: with
+ * pointers that might overlap, the vectoriser gives up and the loops run scalar.) */
+static inline __attribute__((always_inline)) void rotate_columns(int kind, const double *restrict phase, int64_t step, int64_t gates,
+                                                                 double *restrict ar, double *restrict ai, double *restrict br,
+                                                                 double *restrict bi) {
+    for (int64_t g = 0; g < gates; g++) {
+        cplx a = {ar[g], ai[g]}, b = {br[g], bi[g]};
+        rotate_pair(kind, phase[g * step], phase[g * step + 1], &a, &b);
+        ar[g] = a.re; ai[g] = a.im; br[g] = b.re; bi[g] = b.im;
     }
+}
 
 void qrnn_gate_columns(const double *phases, int64_t gates, const int32_t *kinds, int count, double *columns) {
     double *ar = columns, *ai = columns + gates, *br = columns + 2 * gates, *bi = columns + 3 * gates;
@@ -151,37 +156,60 @@ void qrnn_gate_columns(const double *phases, int64_t gates, const int32_t *kinds
     }
     for (int i = 0; i < count; i++) {
         const double *phase = phases + 2 * i;
-        if (kinds[i] == KIND_X) ROTATE_COLUMNS(KIND_X)
-        else if (kinds[i] == KIND_Y) ROTATE_COLUMNS(KIND_Y)
-        else ROTATE_COLUMNS(KIND_Z)
+        if (kinds[i] == KIND_X) rotate_columns(KIND_X, phase, 2 * count, gates, ar, ai, br, bi);
+        else if (kinds[i] == KIND_Y) rotate_columns(KIND_Y, phase, 2 * count, gates, ar, ai, br, bi);
+        else rotate_columns(KIND_Z, phase, 2 * count, gates, ar, ai, br, bi);
+    }
+}
+
+/* Below this, c or s counts as 0 (u or v = 1, the other of c and s 1 up to rounding): the
+ * error is of that size, and the product c s, whose reciprocal gives both 1/c and 1/s with
+ * one division (the vectorised loop's bottleneck with two), stays a normal number. */
+#define NEGLIGIBLE 1e-150
+
+static void factor_gates(int64_t gates, const double *restrict ar, const double *restrict ai, const double *restrict br,
+                         const double *restrict bi, double *restrict c, double *restrict s, double *restrict ur, double *restrict ui,
+                         double *restrict vr, double *restrict vi) {
+    for (int64_t g = 0; g < gates; g++) {
+        double a = sqrt(ar[g] * ar[g] + ai[g] * ai[g]), b = sqrt(br[g] * br[g] + bi[g] * bi[g]);
+        int a_zero = a < NEGLIGIBLE, b_zero = b < NEGLIGIBLE;
+        double inverse = 1 / (a_zero || b_zero ? 1 : a * b);  /* 1 / (c s) */
+        double to_u = b_zero ? 1 : b * inverse, to_v = a_zero ? 1 : a * inverse;
+        c[g] = a;
+        s[g] = b;
+        ur[g] = a_zero ? 1 : ar[g] * to_u;
+        ui[g] = a_zero ? 0 : ai[g] * to_u;
+        vr[g] = b_zero ? 1 : br[g] * to_v;
+        vi[g] = b_zero ? 0 : bi[g] * to_v;
     }
 }
 
 void qrnn_gate_factors(const double *columns, int64_t gates, double *factors) {
-    const double *ar = columns, *ai = columns + gates, *br = columns + 2 * gates, *bi = columns + 3 * gates;
-    double *c = factors, *s = factors + gates, *ur = factors + 2 * gates, *ui = factors + 3 * gates, *vr = factors + 4 * gates,
-           *vi = factors + 5 * gates;
+    factor_gates(gates, columns, columns + gates, columns + 2 * gates, columns + 3 * gates, factors, factors + gates,
+                 factors + 2 * gates, factors + 3 * gates, factors + 4 * gates, factors + 5 * gates);
+}
+
+/* For `gates` gates' H (h[2 (2 row + column) + part]: its entries' real and imaginary parts)
+ * and rotation i of kind `kind` (phases `step` doubles apart): dL/dt_i = Im tr(H P) / 2 into
+ * grad (`step` / 2 apart), then, unless `last`, H <- R^H H R. */
+static inline __attribute__((always_inline)) void rotation_gradients(
+    int kind, int last, const double *restrict phase, int64_t step, int64_t gates, double *restrict h0, double *restrict h1,
+    double *restrict h2, double *restrict h3, double *restrict h4, double *restrict h5, double *restrict h6, double *restrict h7,
+    double *restrict grad) {
     for (int64_t g = 0; g < gates; g++) {
-        double a = sqrt(ar[g] * ar[g] + ai[g] * ai[g]), b = sqrt(br[g] * br[g] + bi[g] * bi[g]);
-        double to_u = a > 0 ? 1 / a : 0, to_v = b > 0 ? 1 / b : 0;
-        c[g] = a;
-        s[g] = b;
-        ur[g] = a > 0 ? ar[g] * to_u : 1;
-        ui[g] = ai[g] * to_u;
-        vr[g] = b > 0 ? br[g] * to_v : 1;
-        vi[g] = bi[g] * to_v;
+        /* tr(H X) = H01 + H10, tr(H Y) = i (H01 - H10), tr(H Z) = H00 - H11 */
+        grad[g * step / 2] = (kind == KIND_X ? h3[g] + h5[g] : kind == KIND_Y ? h2[g] - h4[g] : h1[g] - h7[g]) / 2;
+        if (last) continue;
+        mat2 m = {{{{h0[g], h1[g]}, {h2[g], h3[g]}}, {{h4[g], h5[g]}, {h6[g], h7[g]}}}};
+        rotate_right(kind, phase[g * step], phase[g * step + 1], &m);
+        rotate_left(kind, phase[g * step], -phase[g * step + 1], &m);
+        h0[g] = m.m[0][0].re; h1[g] = m.m[0][0].im; h2[g] = m.m[0][1].re; h3[g] = m.m[0][1].im;
+        h4[g] = m.m[1][0].re; h5[g] = m.m[1][0].im; h6[g] = m.m[1][1].re; h7[g] = m.m[1][1].im;
     }
 }
 
-/* h <- R^H h R, R of kind KIND at (c, s), h in structure of arrays; then the next gradient. */
-#define CONJUGATE(KIND)                                                                                               \
-    for (int64_t g = 0; g < gates; g++) {                                                                             \
-        mat2 m = {{{{h[0][g], h[1][g]}, {h[2][g], h[3][g]}}, {{h[4][g], h[5][g]}, {h[6][g], h[7][g]}}}};               \
-        rotate_right(KIND, phase[2 * g * count], phase[2 * g * count + 1], &m);                                       \
-        rotate_left(KIND, phase[2 * g * count], -phase[2 * g * count + 1], &m);                                       \
-        h[0][g] = m.m[0][0].re; h[1][g] = m.m[0][0].im; h[2][g] = m.m[0][1].re; h[3][g] = m.m[0][1].im;                \
-        h[4][g] = m.m[1][0].re; h[5][g] = m.m[1][0].im; h[6][g] = m.m[1][1].re; h[7][g] = m.m[1][1].im;                \
-    }
+#define ROTATION_GRADIENTS(KIND, LAST) \
+    rotation_gradients(KIND, LAST, phase, 2 * count, gates, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], grad)
 
 void qrnn_angle_gradients(const double *phases, const double *correlations, int64_t gates, const int32_t *kinds, int count,
                           double *work, double *grad_angles) {
@@ -203,16 +231,11 @@ void qrnn_angle_gradients(const double *phases, const double *correlations, int6
     for (int i = count - 1; i >= 0; i--) {
         const double *phase = phases + 2 * i;
         double *grad = grad_angles + i;
-        /* Im tr(H P) / 2 for P in {X, Y, Z}: tr(H X) = H01 + H10, tr(H Y) = i (H01 - H10), tr(H Z) = H00 - H11. */
-        if (kinds[i] == KIND_X)
-            for (int64_t g = 0; g < gates; g++) grad[g * count] = (h[3][g] + h[5][g]) / 2;
-        else if (kinds[i] == KIND_Y)
-            for (int64_t g = 0; g < gates; g++) grad[g * count] = (h[2][g] - h[4][g]) / 2;
-        else
-            for (int64_t g = 0; g < gates; g++) grad[g * count] = (h[1][g] - h[7][g]) / 2;
-        if (i == 0) break;
-        if (kinds[i] == KIND_X) CONJUGATE(KIND_X)
-        else if (kinds[i] == KIND_Y) CONJUGATE(KIND_Y)
-        else CONJUGATE(KIND_Z)
+        if (i == 0 && kinds[i] == KIND_X) ROTATION_GRADIENTS(KIND_X, 1);
+        else if (i == 0 && kinds[i] == KIND_Y) ROTATION_GRADIENTS(KIND_Y, 1);
+        else if (i == 0) ROTATION_GRADIENTS(KIND_Z, 1);
+        else if (kinds[i] == KIND_X) ROTATION_GRADIENTS(KIND_X, 0);
+        else if (kinds[i] == KIND_Y) ROTATION_GRADIENTS(KIND_Y, 0);
+        else ROTATION_GRADIENTS(KIND_Z, 0);
     }
 }
