@@ -1,6 +1,6 @@
 /* Single-qubit gates from rotation angles, and their backward pass, in double precision:
- * the step kernels (layers_body.h) build each batch element's gates with these, so a step
- * is one call from Python instead of a few dozen tiny tensor operations (which cost more
+ * the step kernels (layers_body.h) set up the gates of a few batch elements at a time with
+ * these, so a step is one call from Python instead of a few dozen tiny tensor operations (which cost more
  * than a step's arithmetic up to n = 12). Declared in rotations.h.
  *
  * Each gate is U = R_m ... R_2 R_1 for the rotation kinds of one block (applied in that
