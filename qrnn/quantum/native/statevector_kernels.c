@@ -24,6 +24,17 @@
 /* Largest n the kernels take (their per-qubit tables live on the stack). */
 #define MAX_QUBITS 30
 
+/* Gates set up together, a few batch elements' worth (layers_body.h: block_elements). */
+#define BLOCK_GATES 256
+
+/* LANE_BIT_SET[b][j]: all bits set if bit b of lane j is (picks between two values per lane). */
+static const int64_t LANE_BIT_SET[4][16] = {
+    {0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1},
+    {0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1},
+    {0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1},
+    {0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1},
+};
+
 /* Lane masks of FLIP: lane j takes lane j ^ d. */
 #define MASK16_1 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
 #define MASK16_2 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13
