@@ -182,6 +182,17 @@ class EngineStep:
         return kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign, grad_readouts,
                                      angles)
 
+    def bind(self, state: torch.Tensor, source: torch.Tensor, encoding: torch.Tensor | None,
+             variational: torch.Tensor | None) -> kernels.BoundStep | None:
+        """This step's kernel calls for a sequence of steps like this one, whose angles are views
+        of ``source`` (the controller's output) as ``encoding`` and ``variational`` are, with
+        their checks and constant arguments worked out once (kernels.BoundStep); None where the
+        C kernels do not serve it (``kernels_backward``) or would need the angles copied."""
+        if not self.kernels_backward(state, encoding, variational):
+            return None
+        tables = self._kernel_tables(state)
+        return kernels.bind(state, source, encoding, variational, self.kernel_rotations, tables.index, tables.inverse_index, tables.sign)
+
     def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
         """The entangler after every layer, or none when the step is the encoding layer alone."""
         if self.circuit.n_layers == 0:
