@@ -9,6 +9,12 @@ from torch.nn import functional
 from qrnn.config import ControllerConfig
 from qrnn.quantum.reversible_sequence import Tape
 
+# The ATen backward functions of ReLU, GELU and GLU, as their overloads: a call through the
+# overload packet (torch.ops.aten.threshold_backward) first resolves the overload, each call.
+_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.default
+_GELU_BACKWARD = torch.ops.aten.gelu_backward.default
+_GLU_BACKWARD = torch.ops.aten.glu_backward.default
+
 
 def build_controller(input_size: int, output_size: int, config: ControllerConfig) -> nn.Module:
     """A linear map (the paper's QRNNLinear) or an MLP with ``depth`` hidden layers.
@@ -91,11 +97,11 @@ class ControllerTape(Tape):
                 self.output_grads[index].append(grad)
                 grad = torch.mm(grad, layer.weight, out=out) if index == 0 and out is not None else grad @ layer.weight
             elif isinstance(layer, nn.ReLU):
-                grad = torch.ops.aten.threshold_backward(grad, layer_input, 0)
+                grad = _THRESHOLD_BACKWARD(grad, layer_input, 0)
             elif isinstance(layer, nn.GELU):
-                grad = torch.ops.aten.gelu_backward(grad, layer_input, approximate=layer.approximate)
+                grad = _GELU_BACKWARD(grad, layer_input, approximate=layer.approximate)
             else:
-                grad = torch.ops.aten.glu_backward(grad, layer_input, layer.dim)
+                grad = _GLU_BACKWARD(grad, layer_input, layer.dim)
         if out is not None and grad is not out:
             out.copy_(grad)
         return grad

@@ -131,6 +131,10 @@ class ReversibleSequence(torch.autograd.Function):
         feature_rows = grad_features.unbind(0)
         feedback_rows = grad_features[:, :, width:].unbind(0) if parts.feedback else None
         grad_rows = grad_expectations.unbind(0)
+        rotations = len(holder.step.kernel_rotations)
+        # Buffers reused by every step: the kernels' angle gradients, and their cast to the controller's dtype.
+        grad_angle_buffer = None if bound is None else torch.empty(bound.grad_angles_shape, dtype=torch.float64)
+        cast_buffer = None
         grad_own = feedback = None
         for t in range(steps - 1, -1, -1):
             grad_readouts = grad_rows[t]
@@ -144,15 +148,20 @@ class ReversibleSequence(torch.autograd.Function):
                 previous, grad_state, grad_angles = holder.step.inverse(
                     holder.state, *holder.split(angles[t], own_variational), False, (grad_state, grad_readouts))
             elif bound is not None:  # a stored state comes with its phases (StateHolder.keep)
-                grad_state, grad_angles = bound.backward(holder.state, grad_state, grad_readouts, phases)
+                grad_state, grad_angles = bound.backward(holder.state, grad_state, grad_readouts, phases, grad_angle_buffer)
             else:
                 grad_state, grad_angles = holder.step.kernel_backward(holder.state, grad_state, grad_readouts, phases)
             holder.state, holder.position = previous, t
-            grad_angles = grad_angles.view(batch, -1, grad_angles.shape[-1])  # (B, L * n, rotations)
             if parts.own_from is not None and ctx.needs_input_grad[4]:
-                own = grad_angles[..., parts.own_from :]
+                own = grad_angles.view(batch, -1, rotations)[..., parts.own_from :]  # of (B, L * n, rotations)
                 grad_own = own.clone() if grad_own is None else grad_own.add_(own)
-            grad_controller = grad_angles.view(batch, -1).index_select(1, parts.columns).to(angles[t].dtype)
+            # Cast, then gather: PyTorch's index_select is twice as fast on float32 as on float64.
+            grad_angles = grad_angles.view(batch, -1)
+            if grad_angles.dtype != angles[t].dtype:
+                if cast_buffer is None:
+                    cast_buffer = torch.empty(grad_angles.shape, dtype=angles[t].dtype)
+                grad_angles = cast_buffer.copy_(grad_angles)
+            grad_controller = grad_angles.index_select(1, parts.columns)
             tape.backward(t, grad_controller, out=feature_rows[t])
             if parts.feedback:
                 feedback = feedback_rows[t]

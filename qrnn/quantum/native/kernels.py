@@ -291,7 +291,7 @@ class BoundStep:
         self.state_bytes = self.dimension * state.element_size()
         self.angle_bytes = (encoding if encoding is not None else variational).element_size()
         self.phases_shape = (self.batch, self.layers, self.n, self.kinds, 2)
-        self.grad_angles_shape = (self.batch, self.layers, self.n, self.kinds)
+        self.grad_angles_shape = (self.batch, self.layers * self.n * self.kinds)
         self.parallel = min(torch.get_num_threads(), self.batch, self.batch * self.dimension * self.layers // MIN_AMPLITUDES_PER_THREAD) > 1
 
     def _angles(self, state: torch.Tensor, source: torch.Tensor) -> tuple[int | None, int | None]:
@@ -331,15 +331,21 @@ class BoundStep:
         )
         return out, phases, values
 
-    def backward(self, out: torch.Tensor, grad_out: torch.Tensor | None, grad_readouts: torch.Tensor | None, phases: torch.Tensor):
+    def backward(self, out: torch.Tensor, grad_out: torch.Tensor | None, grad_readouts: torch.Tensor | None, phases: torch.Tensor,
+                 grad_angles: torch.Tensor | None = None):
         """``step_backward`` from the kept ``phases`` (a ``forward``'s): (dL/d state in, dL/d angles
-        (batch, L, n, kinds) float64). ``grad_out`` (the state's dtype) and ``grad_readouts``
-        ((batch, 3, n) float64) must be dense: this step's outputs, or made so by the caller."""
+        (batch, L * n * kinds) float64, written into ``grad_angles`` if given: a buffer reused
+        across steps). ``grad_out`` (the state's dtype) and ``grad_readouts`` (batch x 3 x n
+        float64) must be dense: this step's outputs, or made so by the caller."""
         if (out.shape, out.dtype) != self.state_layout or not out.is_contiguous():
             raise ValueError(f"a bound kernel step takes dense states of shape {tuple(self.state_layout[0])} and dtype "
                              f"{self.state_layout[1]}, not {tuple(out.shape)} {out.dtype}")
         grad_state = torch.empty_like(out)
-        grad_angles = torch.empty(self.grad_angles_shape, dtype=torch.float64)
+        if grad_angles is None:
+            grad_angles = torch.empty(self.grad_angles_shape, dtype=torch.float64)
+        elif grad_angles.shape != self.grad_angles_shape or grad_angles.dtype != torch.float64 or not grad_angles.is_contiguous():
+            raise ValueError(f"angle gradients go into a dense float64 tensor of shape {self.grad_angles_shape}, not "
+                             f"{tuple(grad_angles.shape)} {grad_angles.dtype}")
         function = self.backward_function
         if not self.parallel:
             status = function(out.data_ptr(), _address(grad_out), _address(grad_readouts), phases.data_ptr(), None, 0, None, 0, 0,
