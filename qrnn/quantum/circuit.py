@@ -182,12 +182,14 @@ class EngineStep:
         return kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign, grad_readouts,
                                      angles)
 
-    def bind(self, state: torch.Tensor, source: torch.Tensor, encoding: torch.Tensor | None,
+    def bind(self, state: torch.Tensor, source: torch.Tensor | None, encoding: torch.Tensor | None,
              variational: torch.Tensor | None) -> kernels.BoundStep | None:
-        """This step's kernel calls for a sequence of steps like this one, whose angles are views
-        of ``source`` (the controller's output) as ``encoding`` and ``variational`` are, with
-        their checks and constant arguments worked out once (kernels.BoundStep); None where the
-        C kernels do not serve it (``kernels_backward``) or would need the angles copied."""
+        """This step's kernel calls for a sequence of steps like this one, with their checks and
+        constant arguments worked out once (kernels.BoundStep): the angles are views of each
+        call's ``source`` (the controller's output) as ``encoding`` and ``variational`` are of
+        this one, or with ``source`` None tensors of their layouts given to each call. None
+        where the C kernels do not serve the step (``kernels_backward``) or would need the
+        angles copied."""
         if not self.kernels_backward(state, encoding, variational):
             return None
         tables = self._kernel_tables(state)

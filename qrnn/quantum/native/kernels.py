@@ -267,56 +267,66 @@ class BoundStep:
     training step makes two such calls per time step, and ``step``'s own Python (checks,
     casts, look-ups) cost about 12 us of its 85 at n = 8, B = 64.
 
-    Each call's angles are views of a ``source`` tensor (the controller's output) at the
-    offsets they had in ``bind``, or, for an angle tensor that was no view of it there (the
-    model's own variational angles), that same tensor in every call. Every call checks the
-    source's shape, strides and dtype and the state's, so a tensor of another layout is
-    refused rather than misread.
+    Each call's angles are found one of two ways, chosen in ``bind``:
+    - bound to a ``source`` (the controller's output): views of each call's source at the
+      offsets they had in ``bind``, or, for an angle tensor that was no view of it there (the
+      model's own variational angles), that same tensor in every call;
+    - without a source: the tensors each call passes, of the layouts (shape, strides, dtype)
+      they had in ``bind``.
+    Every call checks the state's and the source's (or the angles') layouts against the bound
+    ones, so a tensor of another layout is refused rather than misread.
     """
 
-    def __init__(self, state: torch.Tensor, source: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None,
-                 kinds: tuple[str, ...], index, inverse_index, sign, angles: tuple):
+    def __init__(self, state: torch.Tensor, source: torch.Tensor | None, encoding: torch.Tensor | None,
+                 variational: torch.Tensor | None, kinds: tuple[str, ...], index, inverse_index, sign, angles: tuple):
         self.state_layout = (state.shape, state.dtype)
-        self.source_layout = (source.shape, source.stride(), source.dtype)
+        self.source_layout = None if source is None else _layout(source)
         self.batch, self.dimension, self.n = state.shape[0], state.shape[1], _qubits(state)
         self.encoding_stride, self.variational_stride, self.angle_types, self.layers = angles
-        # Each angle tensor: (the tensor itself if fixed, else None; its offset in bytes from the source's address).
-        self.encoding = _bound_angles(encoding, source)
-        self.variational = _bound_angles(variational, source)
+        self.encoding, self.variational = _bound_angles(encoding, source), _bound_angles(variational, source)
         self.kinds, self.codes = len(kinds), _kind_codes(tuple(kinds))[1]
         self.tables = (index, inverse_index, sign)  # kept alive with their addresses
         self.index, self.inverse_index, self.sign = _address(index), _address(inverse_index), _address(sign)
         self.forward_function = _function("qrnn_step", state.dtype)
         self.backward_function = _function("qrnn_step_backward", state.dtype)
-        self.state_bytes = self.dimension * state.element_size()
         self.angle_bytes = (encoding if encoding is not None else variational).element_size()
         self.phases_shape = (self.batch, self.layers, self.n, self.kinds, 2)
         self.grad_angles_shape = (self.batch, self.layers * self.n * self.kinds)
         self.parallel = min(torch.get_num_threads(), self.batch, self.batch * self.dimension * self.layers // MIN_AMPLITUDES_PER_THREAD) > 1
 
-    def _angles(self, state: torch.Tensor, source: torch.Tensor) -> tuple[int | None, int | None]:
-        """The angles' addresses in ``source``, after checking the state and the source against the bound layouts."""
-        if (state.shape, state.dtype) != self.state_layout or not state.is_contiguous() or state.is_conj() or state.is_neg():
-            raise ValueError(f"a bound kernel step takes dense states of shape {tuple(self.state_layout[0])} and dtype "
-                             f"{self.state_layout[1]}, not {tuple(state.shape)} {state.dtype}")
-        if (source.shape, source.stride(), source.dtype) != self.source_layout:
-            raise ValueError(f"a bound kernel step takes angle sources of shape {tuple(self.source_layout[0])}, strides "
-                             f"{self.source_layout[1]} and dtype {self.source_layout[2]}, not {tuple(source.shape)}, "
-                             f"{source.stride()}, {source.dtype}")
-        base = source.data_ptr()
-        return _angle_address(self.encoding, base), _angle_address(self.variational, base)
+    def _state(self, state: torch.Tensor, dense: bool = False) -> torch.Tensor:
+        """``state`` checked against the bound layout, made dense unless ``dense`` says it must be already."""
+        if (state.shape, state.dtype) != self.state_layout or (dense and not state.is_contiguous()):
+            raise ValueError(f"a bound kernel step takes {'dense ' if dense else ''}states of shape {tuple(self.state_layout[0])} "
+                             f"and dtype {self.state_layout[1]}, not {tuple(state.shape)} {state.dtype}")
+        return state if dense or (state.is_contiguous() and not state.is_conj() and not state.is_neg()) else _dense(state)
 
-    def forward(self, state: torch.Tensor, source: torch.Tensor, keep_phases: bool = True, readouts: bool = True):
-        """``step(state, *angles, inverse=False, keep_phases, readouts=True)``'s (out, phases or None, expectations or None)."""
-        encoding, variational = self._angles(state, source)
+    def _angles(self, source: torch.Tensor | None, encoding: torch.Tensor | None,
+                variational: torch.Tensor | None) -> tuple[int | None, int | None]:
+        """The angles' addresses, after checking the source or the angles against the bound layouts."""
+        if self.source_layout is None:
+            return _given_address(self.encoding, encoding, "encoding"), _given_address(self.variational, variational, "variational")
+        if source is None or _layout(source) != self.source_layout:
+            raise ValueError(f"a bound kernel step takes angle sources of shape, strides and dtype {self.source_layout}, not "
+                             f"{None if source is None else _layout(source)}")
+        base = source.data_ptr()
+        return _source_address(self.encoding, base), _source_address(self.variational, base)
+
+    def forward(self, state: torch.Tensor, source: torch.Tensor | None = None, encoding: torch.Tensor | None = None,
+                variational: torch.Tensor | None = None, keep_phases: bool = True):
+        """``step(state, encoding, variational, kinds, index, sign, inverse=False, keep_phases,
+        readouts=True)``: (out, phases or None, expectations), the angles in ``source`` or given
+        (as bound)."""
+        state = self._state(state)
+        encoding, variational = self._angles(source, encoding, variational)
         out = torch.empty_like(state)
         phases = torch.empty(self.phases_shape, dtype=torch.float64) if keep_phases else None
-        values = torch.empty(self.batch, 3, self.n, dtype=torch.float64) if readouts else None
+        values = torch.empty(self.batch, 3, self.n, dtype=torch.float64)
         function = self.forward_function
         if not self.parallel:
             status = function(state.data_ptr(), out.data_ptr(), encoding, self.encoding_stride, variational, self.variational_stride,
                               self.angle_types, _address(phases), self.codes, self.kinds, self.batch, self.n, self.layers, self.index,
-                              self.sign, 0, _address(values))
+                              self.sign, 0, values.data_ptr())
             if status:
                 _raise_for(status)
             return out, phases, values
@@ -337,9 +347,7 @@ class BoundStep:
         (batch, L * n * kinds) float64, written into ``grad_angles`` if given: a buffer reused
         across steps). ``grad_out`` (the state's dtype) and ``grad_readouts`` (batch x 3 x n
         float64) must be dense: this step's outputs, or made so by the caller."""
-        if (out.shape, out.dtype) != self.state_layout or not out.is_contiguous():
-            raise ValueError(f"a bound kernel step takes dense states of shape {tuple(self.state_layout[0])} and dtype "
-                             f"{self.state_layout[1]}, not {tuple(out.shape)} {out.dtype}")
+        out = self._state(out, dense=True)
         grad_state = torch.empty_like(out)
         if grad_angles is None:
             grad_angles = torch.empty(self.grad_angles_shape, dtype=torch.float64)
@@ -369,12 +377,12 @@ class BoundStep:
         return None if address is None else address + start * stride * self.angle_bytes
 
 
-def bind(state: torch.Tensor, source: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None,
+def bind(state: torch.Tensor, source: torch.Tensor | None, encoding: torch.Tensor | None, variational: torch.Tensor | None,
          kinds: tuple[str, ...], index, inverse_index, sign) -> BoundStep | None:
-    """A BoundStep for steps whose states are like ``state`` and whose angles sit in ``source``
-    as ``encoding`` and ``variational`` do (see BoundStep), checked here as ``step`` checks them;
-    None where the kernels cannot serve them or the angles would need a copy or a cast on each
-    call (the caller then keeps to ``step``)."""
+    """A BoundStep for steps whose states are like ``state`` and whose angles are like
+    ``encoding`` and ``variational``, in ``source`` or given to each call (see BoundStep),
+    checked here as ``step`` checks them; None where the kernels cannot serve them or the
+    angles would need a copy or a cast on each call (the caller then keeps to ``step``)."""
     if not usable(state) or (encoding is None and variational is None):
         return None
     state = _dense(state)
@@ -388,17 +396,33 @@ def bind(state: torch.Tensor, source: torch.Tensor, encoding: torch.Tensor | Non
                      (encoding_stride, variational_stride, angle_types, layers))
 
 
-def _bound_angles(angles: torch.Tensor | None, source: torch.Tensor) -> tuple[torch.Tensor | None, int] | None:
-    """How a BoundStep finds these angles in each call: (None, their offset in bytes from the
-    source's address) for a view of the source, (the tensor, 0) for any other tensor."""
+def _layout(tensor: torch.Tensor) -> tuple:
+    return tensor.shape, tensor.stride(), tensor.dtype
+
+
+def _bound_angles(angles: torch.Tensor | None, source: torch.Tensor | None):
+    """How a BoundStep finds these angles in each call: None for none; without a source, the
+    layout each call's tensor must have; with one, their offset in bytes from the source's
+    address for a view of the source, or the tensor itself for any other tensor."""
     if angles is None:
         return None
+    if source is None:
+        return _layout(angles)
     if angles.untyped_storage().data_ptr() == source.untyped_storage().data_ptr():
-        return None, angles.data_ptr() - source.data_ptr()
-    return angles, 0
+        return angles.data_ptr() - source.data_ptr()
+    return angles
 
 
-def _angle_address(bound: tuple[torch.Tensor | None, int] | None, base: int) -> int | None:
+def _source_address(bound, base: int) -> int | None:
     if bound is None:
         return None
-    return base + bound[1] if bound[0] is None else bound[0].data_ptr()
+    return base + bound if type(bound) is int else bound.data_ptr()
+
+
+def _given_address(layout: tuple | None, angles: torch.Tensor | None, name: str) -> int | None:
+    if layout is None and angles is None:
+        return None
+    if layout is None or angles is None or _layout(angles) != layout:
+        raise ValueError(f"a bound kernel step takes {name} angles of shape, strides and dtype {layout}, not "
+                         f"{None if angles is None else _layout(angles)}")
+    return angles.data_ptr()
