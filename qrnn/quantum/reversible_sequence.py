@@ -88,14 +88,17 @@ class ReversibleSequence(torch.autograd.Function):
             controller_output = tape.step(rows[t])
             if t == 0:
                 bound = holder.bind(state, controller_output, own_variational)
+                # The readouts as they are stored, up to a cast: then read into one buffer reused by every step.
                 direct = bound is not None and _direct_readouts(holder.paulis, state.dtype, slots.dtype)
+                expectations = torch.empty(batch, slots.shape[2], dtype=torch.float64) if direct else None
             if bound is None:
                 state, values = holder.advance(state, *holder.split(controller_output, own_variational))
             else:  # the kernels' call with its arguments worked out once, and the readouts copied in one operation
-                state_out, phases, values = bound.forward(state, controller_output)
+                state_out, phases, values = bound.forward(state, controller_output, values=expectations)
                 holder.keep(state, state_out, phases)
                 state = state_out
-                values = values.view(batch, -1) if direct else selected_expectations(values, holder.paulis, None, state.dtype)
+                if not direct:
+                    values = selected_expectations(values, holder.paulis, None, state.dtype)
             slot_rows[t].copy_(values)
             angles.append(controller_output)
         ctx.parts, ctx.angles, ctx.width, ctx.features_width, ctx.bound = parts, angles, width, features.shape[2], bound

@@ -313,15 +313,20 @@ class BoundStep:
         return _source_address(self.encoding, base), _source_address(self.variational, base)
 
     def forward(self, state: torch.Tensor, source: torch.Tensor | None = None, encoding: torch.Tensor | None = None,
-                variational: torch.Tensor | None = None, keep_phases: bool = True):
+                variational: torch.Tensor | None = None, keep_phases: bool = True, values: torch.Tensor | None = None):
         """``step(state, encoding, variational, kinds, index, sign, inverse=False, keep_phases,
-        readouts=True)``: (out, phases or None, expectations), the angles in ``source`` or given
-        (as bound)."""
+        readouts=True)``: (out, phases or None, expectations (batch, 3, n) float64, or written
+        into ``values``, a dense float64 tensor of as many elements: a buffer reused across
+        steps), the angles in ``source`` or given (as bound)."""
         state = self._state(state)
         encoding, variational = self._angles(source, encoding, variational)
         out = torch.empty_like(state)
         phases = torch.empty(self.phases_shape, dtype=torch.float64) if keep_phases else None
-        values = torch.empty(self.batch, 3, self.n, dtype=torch.float64)
+        if values is None:
+            values = torch.empty(self.batch, 3, self.n, dtype=torch.float64)
+        elif values.dtype != torch.float64 or not values.is_contiguous() or values.numel() != self.batch * 3 * self.n:
+            raise ValueError(f"expectations go into a dense float64 tensor of {self.batch} x 3 x {self.n} elements, not "
+                             f"{tuple(values.shape)} {values.dtype}")
         function = self.forward_function
         if not self.parallel:
             status = function(state.data_ptr(), out.data_ptr(), encoding, self.encoding_stride, variational, self.variational_stride,
