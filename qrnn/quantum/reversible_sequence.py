@@ -124,16 +124,17 @@ class ReversibleSequence(torch.autograd.Function):
         if full:
             grad_expectations = torch.empty(steps, batch, 3, n_qubits, dtype=torch.float64)
             grad_expectations.view(steps, batch, -1).copy_(grad_outputs.transpose(0, 1))
-            flat_rows = grad_expectations.view(steps, batch, -1).unbind(0)
+            # Flat rows: the feedback is added to them, and the kernels read them by address as (B, 3, n).
+            grad_rows = grad_expectations.view(steps, batch, -1).unbind(0)
         else:
             grad_expectations = expectations_gradient(
                 grad_outputs.transpose(0, 1).reshape(steps * batch, -1), holder.paulis, n_qubits).view(steps, batch, 3, n_qubits)
+            grad_rows = grad_expectations.unbind(0)
         if bound is not None and grad_state is not None:  # the kernels read it as it is: dense, in the state's dtype
             grad_state = grad_state.to(holder.state.dtype).resolve_conj().resolve_neg().contiguous()
         grad_features = angles[0].new_empty(steps, batch, ctx.features_width)
         feature_rows = grad_features.unbind(0)
         feedback_rows = grad_features[:, :, width:].unbind(0) if parts.feedback else None
-        grad_rows = grad_expectations.unbind(0)
         rotations = len(holder.step.kernel_rotations)
         # Buffers reused by every step: the kernels' angle gradients, and their cast to the controller's dtype.
         grad_angle_buffer = None if bound is None else torch.empty(bound.grad_angles_shape, dtype=torch.float64)
@@ -143,7 +144,7 @@ class ReversibleSequence(torch.autograd.Function):
             grad_readouts = grad_rows[t]
             if feedback is not None:
                 if full:
-                    flat_rows[t].add_(feedback)
+                    grad_readouts.add_(feedback)
                 else:
                     grad_readouts = grad_readouts + expectations_gradient(feedback, holder.paulis, n_qubits)
             previous, phases = holder.checkpoints.pop(t, None), holder.phases.pop(t, None)
