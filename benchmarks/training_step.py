@@ -10,7 +10,7 @@ reversible quantum step into the controller (forward and backward over T steps, 
 autograd), the circuit's forward with its readouts (one kernel call per step), the
 kernels' backward (the readouts' and the step's backward in one call per step, from the
 kept phases, as a sequence whose states fit the stored-state budget runs it), both called
-as the sequence calls them (bound once, kernels.BoundStep), and the rest: Python, the
+as the sequence calls them (bound once, bound_step.BoundStep), and the rest: Python, the
 written-out controller backward, the embedding, head, loss and the optimizer.
 
 Cost: the Snakemake rule's set (n = 4..10 at T = 30, n = 6 at T = 784) takes a few
@@ -97,7 +97,7 @@ def breakdown(n_qubits: int, steps: int, batch: int, repeats: int, device: torch
         outputs = [core.controller(features[t]) for t in range(steps)]
         torch.stack(outputs).square().sum().backward()
 
-    # The kernel calls bound once, as the training step's sequence makes them (kernels.BoundStep).
+    # The kernel calls bound once, as the training step's sequence makes them (bound_step.BoundStep).
     bound = step.bind(state, None, *angles[0])
     phases = [bound.forward(state, None, *pair)[1] for pair in angles] if bound is not None else []
 

@@ -29,7 +29,7 @@ from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.native import kernels
+from qrnn.quantum.native import bound_step, kernels
 from qrnn.quantum.readout import pauli_expectations, selected_expectations
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
@@ -231,7 +231,7 @@ class QuantumRNN(RecurrentCore):
         """``_advance_with_readouts`` for the steps of one sequence, its kernel call's checks
         and constant arguments worked out at the first step (EngineStep.bind), where the
         angles allow it: about 12 us of Python fewer per step."""
-        bound: list[kernels.BoundStep | None] = []
+        bound: list[bound_step.BoundStep | None] = []
 
         def advance(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
             if not bound:

@@ -17,7 +17,7 @@ steps in one (T + 1, B, F) tensor, into whose z part each step's readouts are wr
 (no concatenation per step), and their gradients likewise; the kernels' angle gradients
 are gathered into the controller's output layout by one index (``SequenceParts.columns``)
 instead of being split into the circuit's angles and joined again. The kernel calls are
-bound at the first step (kernels.BoundStep, from its controller output): each later call
+bound at the first step (bound_step.BoundStep, from its controller output): each later call
 passes the state and the controller output, whose angles it reads at the bound offsets,
 and skips the checks, casts and look-ups of an unbound call (at n = 8, B = 64 about 12 us
 of its 85; a training step makes two per time step). The kernels write each step's

@@ -1,6 +1,7 @@
-"""kernels.BoundStep: a sequence's kernel calls with their checks and constant arguments
-worked out once must give exactly what the unbound calls (kernels.step, kernels.step_backward)
-give, read each call's angles where they are, and refuse tensors of other layouts."""
+"""BoundStep (qrnn/quantum/native/bound_step.py): a sequence's kernel calls with their
+checks and constant arguments worked out once must give exactly what the unbound calls
+(kernels.step, kernels.step_backward) give, read each call's angles where they are, and
+refuse tensors of other layouts."""
 
 from __future__ import annotations
 
