@@ -9,9 +9,9 @@ the ratio to the bottleneck at the same n and T. The breakdown (--breakdown) spl
 reversible quantum step into the controller (forward and backward over T steps, under
 autograd), the circuit's forward with its readouts (one kernel call per step), the
 kernels' backward (the readouts' and the step's backward in one call per step, from the
-kept phases, as a sequence whose states fit the stored-state budget runs it), and the
-rest: Python, the written-out controller backward, the embedding, head, loss and the
-optimizer.
+kept phases, as a sequence whose states fit the stored-state budget runs it), both called
+as the sequence calls them (bound once, bound_step.BoundStep), and the rest: Python, the
+written-out controller backward, the embedding, head, loss and the optimizer.
 
 Cost: the Snakemake rule's set (n = 4..10 at T = 30, n = 6 at T = 784) takes a few
 minutes; n = 4..14 at T = 30 plus n = 10 at T = 784 took 5 minutes on one thread. The
@@ -97,20 +97,21 @@ def breakdown(n_qubits: int, steps: int, batch: int, repeats: int, device: torch
         outputs = [core.controller(features[t]) for t in range(steps)]
         torch.stack(outputs).square().sum().backward()
 
-    kernels = step.kernels_backward(state, *angles[0])
-    phases = [step.phases(state, *pair)[1] for pair in angles] if kernels else []
+    # The kernel calls bound once, as the training step's sequence makes them (bound_step.BoundStep).
+    bound = step.bind(state, None, *angles[0])
+    phases = [bound.forward(state, None, *pair)[1] for pair in angles] if bound is not None else []
 
     def circuit_and_readouts():
         with torch.no_grad():
             for encoding, variational in angles:
-                if kernels:
-                    step.phases(state, encoding, variational, readouts=True)
+                if bound is not None:
+                    bound.forward(state, None, encoding, variational)
                 else:
                     core.measure(step(state, encoding, variational))
 
     def kernels_backward():
         for kept in phases:
-            step.kernel_backward(state, grad_state, grad_expectations, kept)
+            bound.backward(state, grad_state, grad_expectations, kept)
 
     parts = {name: 1e3 * statistics.median(timed(function, device) for _ in range(repeats))
              for name, function in {"controller": controller, "circuit_and_readouts_forward": circuit_and_readouts,

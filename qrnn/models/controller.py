@@ -9,6 +9,12 @@ from torch.nn import functional
 from qrnn.config import ControllerConfig
 from qrnn.quantum.reversible_sequence import Tape
 
+# The ATen backward functions of ReLU, GELU and GLU, as their overloads: a call through the
+# overload packet (torch.ops.aten.threshold_backward) first resolves the overload, each call.
+_THRESHOLD_BACKWARD = torch.ops.aten.threshold_backward.default
+_GELU_BACKWARD = torch.ops.aten.gelu_backward.default
+_GLU_BACKWARD = torch.ops.aten.glu_backward.default
+
 
 def build_controller(input_size: int, output_size: int, config: ControllerConfig) -> nn.Module:
     """A linear map (the paper's QRNNLinear) or an MLP with ``depth`` hidden layers.
@@ -52,6 +58,12 @@ class ControllerTape(Tape):
             raise ValueError(f"ControllerTape cannot run {controller}")
         self.layers = [layer for layer in _layers(controller) if not isinstance(layer, nn.Dropout)]
         self.parameters = [p for layer in self.layers if isinstance(layer, nn.Linear) for p in (layer.weight, layer.bias) if p is not None]
+        # Per layer (its type, weight, bias, GELU's approximation or GLU's dim), read off the
+        # modules once: a module's attribute costs a Python-level look-up each time.
+        self.operations = [
+            (type(layer), getattr(layer, "weight", None), getattr(layer, "bias", None), getattr(layer, "approximate", getattr(layer, "dim", None)))
+            for layer in self.layers
+        ]
         self.inputs: list[list[torch.Tensor]] = []  # per step, the input of every layer
         self.output_grads: list[list[torch.Tensor]] = [[] for _ in self.layers]  # per Linear, dL/d its output, last step first
 
@@ -68,16 +80,16 @@ class ControllerTape(Tape):
     def step(self, features: torch.Tensor) -> torch.Tensor:
         """The controller's output for one step's features, its layers' inputs kept."""
         kept = []
-        for layer in self.layers:
+        for kind, weight, bias, setting in self.operations:
             kept.append(features)
-            if isinstance(layer, nn.Linear):
-                features = functional.linear(features, layer.weight, layer.bias)
-            elif isinstance(layer, nn.ReLU):
+            if kind is nn.Linear:
+                features = functional.linear(features, weight, bias)
+            elif kind is nn.ReLU:
                 features = functional.relu(features)
-            elif isinstance(layer, nn.GELU):
-                features = functional.gelu(features, approximate=layer.approximate)
+            elif kind is nn.GELU:
+                features = functional.gelu(features, approximate=setting)
             else:
-                features = functional.glu(features, layer.dim)
+                features = functional.glu(features, setting)
         self.inputs.append(kept)
         return features
 
@@ -85,17 +97,17 @@ class ControllerTape(Tape):
         """dL/d step t's features from dL/d its output (steps in reverse order, each once),
         written into ``out`` if given."""
         kept = self.inputs[t]
-        for index in range(len(self.layers) - 1, -1, -1):
-            layer, layer_input = self.layers[index], kept[index]
-            if isinstance(layer, nn.Linear):
+        for index in range(len(self.operations) - 1, -1, -1):
+            kind, weight, _, setting = self.operations[index]
+            if kind is nn.Linear:
                 self.output_grads[index].append(grad)
-                grad = torch.mm(grad, layer.weight, out=out) if index == 0 and out is not None else grad @ layer.weight
-            elif isinstance(layer, nn.ReLU):
-                grad = torch.ops.aten.threshold_backward(grad, layer_input, 0)
-            elif isinstance(layer, nn.GELU):
-                grad = torch.ops.aten.gelu_backward(grad, layer_input, approximate=layer.approximate)
+                grad = torch.mm(grad, weight, out=out) if index == 0 and out is not None else torch.mm(grad, weight)
+            elif kind is nn.ReLU:
+                grad = _THRESHOLD_BACKWARD(grad, kept[index], 0)
+            elif kind is nn.GELU:
+                grad = _GELU_BACKWARD(grad, kept[index], approximate=setting)
             else:
-                grad = torch.ops.aten.glu_backward(grad, layer_input, layer.dim)
+                grad = _GLU_BACKWARD(grad, kept[index], setting)
         if out is not None and grad is not out:
             out.copy_(grad)
         return grad

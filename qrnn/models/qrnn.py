@@ -29,7 +29,7 @@ from qrnn.errors import ConfigError
 from qrnn.models.base import RecurrentCore
 from qrnn.models.controller import ControllerTape, build_controller
 from qrnn.quantum.circuit import EngineStep, StepCircuit
-from qrnn.quantum.native import kernels
+from qrnn.quantum.native import bound_step, kernels
 from qrnn.quantum.readout import pauli_expectations, selected_expectations
 from qrnn.quantum.reversible import ReversibleStep, StateHolder
 from qrnn.quantum.reversible_sequence import ReversibleSequence, SequenceParts
@@ -194,7 +194,7 @@ class QuantumRNN(RecurrentCore):
             outputs, state = ReversibleSequence.apply(parts, inputs, readouts, state, self._own_variational(), *parts.tape.parameters)
             return outputs, (state, outputs[:, -1])
         if self._fused_evaluation(advance, measure, inputs, state):
-            advance, measure = self._advance_with_readouts, self._measure_kept
+            advance, measure = self._bound_advance_with_readouts(), self._measure_kept
         advance, measure = advance or self.advance, measure or self.measure
         outputs = []
         for t in range(inputs.shape[1]):
@@ -226,6 +226,22 @@ class QuantumRNN(RecurrentCore):
         """``advance`` of the fused evaluation: (the new state, its readouts) from one kernel call."""
         state, values = self._step.with_readouts(state, encoding, variational)
         return state, selected_expectations(values, self.paulis, None, state.dtype)
+
+    def _bound_advance_with_readouts(self) -> Advance:
+        """``_advance_with_readouts`` for the steps of one sequence, its kernel call's checks
+        and constant arguments worked out at the first step (EngineStep.bind), where the
+        angles allow it: about 12 us of Python fewer per step."""
+        bound: list[bound_step.BoundStep | None] = []
+
+        def advance(state: torch.Tensor, encoding: torch.Tensor | None, variational: torch.Tensor | None):
+            if not bound:
+                bound.append(self._step.bind(state, None, encoding, variational))
+            if bound[0] is None:
+                return self._advance_with_readouts(state, encoding, variational)
+            state, _, values = bound[0].forward(state, None, encoding, variational, keep_phases=False)
+            return state, selected_expectations(values, self.paulis, None, state.dtype)
+
+        return advance
 
     @staticmethod
     def _measure_kept(advanced: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:

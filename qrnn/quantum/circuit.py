@@ -16,7 +16,7 @@ import torch
 
 from qrnn.quantum.entanglers import Entangler
 from qrnn.quantum.gates import compose_rotations, rotation_matrices
-from qrnn.quantum.native import kernels
+from qrnn.quantum.native import bound_step, kernels
 from qrnn.quantum.native.functions import (
     EntanglerTables,
     angle_signature,
@@ -181,6 +181,19 @@ class EngineStep:
         tables = self._kernel_tables(out)
         return kernels.step_backward(out, grad_out, phases, self.kernel_rotations, tables.inverse_index, tables.sign, grad_readouts,
                                      angles)
+
+    def bind(self, state: torch.Tensor, source: torch.Tensor | None, encoding: torch.Tensor | None,
+             variational: torch.Tensor | None) -> bound_step.BoundStep | None:
+        """This step's kernel calls for a sequence of steps like this one, with their checks and
+        constant arguments worked out once (bound_step.BoundStep): the angles are views of each
+        call's ``source`` (the controller's output) as ``encoding`` and ``variational`` are of
+        this one, or with ``source`` None tensors of their layouts given to each call. None
+        where the C kernels do not serve the step (``kernels_backward``) or would need the
+        angles copied."""
+        if not self.kernels_backward(state, encoding, variational):
+            return None
+        tables = self._kernel_tables(state)
+        return bound_step.bind(state, source, encoding, variational, self.kernel_rotations, tables.index, tables.inverse_index, tables.sign)
 
     def _kernel_tables(self, state: torch.Tensor) -> EntanglerTables:
         """The entangler after every layer, or none when the step is the encoding layer alone."""

@@ -93,23 +93,37 @@ class StateHolder:
         """(psi_t, its readouts) from psi_{t-1}, keeping psi_{t-1} as a checkpoint every
         ``checkpoint_interval`` steps, and (C path) with its phases while the stored states
         fit ``budget``. On the C path the step and the readouts are one kernel call."""
-        position, kernels = self.position, self.kernels_serve(state_in, encoding, variational)
+        kernels = self.kernels_serve(state_in, encoding, variational)
         if kernels:
             state_out, phases, values = self.step.phases(state_in, encoding, variational, readouts=True)
             readouts = selected_expectations(values, self.paulis, None, state_out.dtype)
         else:
             state_out, phases = self.step(state_in, encoding, variational), None
             readouts = self.readout(state_out, self.paulis)
+        self.keep(state_in, state_out, phases)
+        return state_out, readouts
+
+    def bind(self, state: torch.Tensor, controller_output: torch.Tensor, own_variational: torch.Tensor | None):
+        """The step's kernel calls bound once for a sequence whose controller outputs are laid
+        out like ``controller_output`` (EngineStep.bind), or None where they cannot be."""
+        if not self.kernel_readouts:
+            return None
+        return self.step.bind(state, controller_output, *self.split(controller_output, own_variational))
+
+    def keep(self, state_in: torch.Tensor, state_out: torch.Tensor, phases: torch.Tensor | None) -> None:
+        """Move on to psi_t = ``state_out``, keeping psi_{t-1} = ``state_in`` as ``advance``
+        says; ``phases`` are the C kernels' phases of the step (None off the C path)."""
+        position = self.position
+        state_bytes = state_in.numel() * state_in.element_size()
         if position % self.checkpoint_interval == 0:
             self.checkpoints[position] = state_in.detach().clone()
-        elif kernels and self.budget >= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size():
-            self.checkpoints[position] = state_in.detach()
-            self.budget -= state_in.numel() * state_in.element_size() + phases.numel() * phases.element_size()
-        if kernels and position in self.checkpoints:
+        elif phases is not None and self.budget >= state_bytes + phases.numel() * phases.element_size():
+            self.checkpoints[position] = state_in.detach() if state_in.requires_grad else state_in
+            self.budget -= state_bytes + phases.numel() * phases.element_size()
+        if phases is not None and position in self.checkpoints:
             self.phases[position] = phases
-        self.position += 1
-        self.state = state_out.detach()
-        return state_out, readouts
+        self.position = position + 1
+        self.state = state_out.detach()  # never the tensor an autograd Function returns, which autograd marks as its output
 
 
 class ReversibleStep(torch.autograd.Function):

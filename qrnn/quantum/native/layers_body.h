@@ -118,46 +118,86 @@ typedef struct {
     REAL hi_r[2][1 << (TILE_BITS - 3)], hi_i[2][1 << (TILE_BITS - 3)];  /* over the vector bits (VL >= 8) */
 } NAME(tile_factors);
 
-/* Tile qubits k0 .. n-1 (tile_bits of them) of gates (n x 8 reals) into f. */
-static void NAME(factor_tile)(const REAL *gates, int n, int tile_bits, NAME(tile_factors) *f) {
-    double right_r[MAX_QUBITS], right_i[MAX_QUBITS], left[2][MAX_QUBITS][2];  /* left[bit][k] = u or v */
-    int k0 = n - tile_bits;
-    for (int k = k0; k < n; k++) {
-        const REAL *g = gates + 8 * k;
-        double c = sqrt((double)g[0] * g[0] + (double)g[1] * g[1]), s = sqrt((double)g[4] * g[4] + (double)g[5] * g[5]);
-        double ur = c > 0 ? g[0] / c : 1, ui = c > 0 ? g[1] / c : 0, vr = s > 0 ? g[4] / s : 1, vi = s > 0 ? g[5] / s : 0;
-        f->c[k] = (REAL)c;
-        f->s[k] = (REAL)s;
-        left[0][k][0] = ur; left[0][k][1] = ui;
-        left[1][k][0] = vr; left[1][k][1] = vi;
-        right_r[k] = ur * vr - ui * vi;   /* conj(u v) */
-        right_i[k] = -(ur * vi + ui * vr);
+typedef int64_t NAME(wide_bits) __attribute__((vector_size(VL * sizeof(double))));
+
+/* The diagonal over `bits` <= log2(VL) index bits whose entry j is the product over b of
+ * one[b] if bit b of j is set, else zero[b] (complex, as (re, im)): (r, i), lane j entry j
+ * (lanes past 2**bits hold copies). */
+static inline void NAME(diagonal_in_lanes)(const double (*zero)[2], const double (*one)[2], int bits, WIDE *r, WIDE *i) {
+    WIDE xr = (WIDE){0} + 1, xi = (WIDE){0};
+    for (int b = 0; b < bits; b++) {
+        NAME(wide_bits) set;
+        memcpy(&set, LANE_BIT_SET[b], sizeof set);
+        NAME(wide_bits) zr = (NAME(wide_bits))((WIDE){0} + zero[b][0]), zi = (NAME(wide_bits))((WIDE){0} + zero[b][1]);
+        NAME(wide_bits) o_r = (NAME(wide_bits))((WIDE){0} + one[b][0]), oi = (NAME(wide_bits))((WIDE){0} + one[b][1]);
+        WIDE fr = (WIDE)((o_r & set) | (zr & ~set)), fi = (WIDE)((oi & set) | (zi & ~set));
+        WIDE t = xr * fr - xi * fi;
+        xi = xr * fi + xi * fr;
+        xr = t;
     }
-    /* Each diagonal over the lane bits and over the vector bits, by doubling: entry j | bit
-     * is entry j times the bit's factor for 1, entry j keeps the factor for 0. */
+    *r = xr;
+    *i = xi;
+}
+
+/* The same over `bits` > log2(VL) bits, into hi_r and hi_i (2**bits entries): the lane bits'
+ * vector doubled whole vectors at a time. */
+static void NAME(diagonal_in_vectors)(const double (*zero)[2], const double (*one)[2], int bits, REAL *hi_r, REAL *hi_i) {
+    int lane_bits = __builtin_ctz(VL), vectors = 1;
+    WIDE r[(1 << TILE_BITS) / VL / VL], i[(1 << TILE_BITS) / VL / VL];
+    NAME(diagonal_in_lanes)(zero, one, lane_bits, r, i);
+    for (int b = lane_bits; b < bits; b++, vectors *= 2)
+        for (int v = 0; v < vectors; v++) {
+            WIDE ar = r[v], ai = i[v];
+            r[v + vectors] = ar * one[b][0] - ai * one[b][1];
+            i[v + vectors] = ar * one[b][1] + ai * one[b][0];
+            r[v] = ar * zero[b][0] - ai * zero[b][1];
+            i[v] = ar * zero[b][1] + ai * zero[b][0];
+        }
+    for (int v = 0; v < vectors; v++) {
+        NAME(store)(hi_r + v * VL, __builtin_convertvector(r[v], VEC));
+        NAME(store)(hi_i + v * VL, __builtin_convertvector(i[v], VEC));
+    }
+}
+
+/* Tile qubits k0 .. n-1 (tile_bits of them) into f from their factors (qrnn_gate_factors: c, s,
+ * u, v as arrays `stride` apart, qubit 0 first), or those of their conjugate transposes if
+ * `adjoint`: G = D_L RY(c, s) D_R gives G^H = D_R^H RY(c, -s) D_L^H, so the adjoint's factors
+ * follow from the gate's without factoring again. Per qubit, D_R = diag(1, conj(u v)) and D_L =
+ * diag(u, v); one[t] and zero[t] below are diagonal t's entries for the qubit's bit 1 and 0. */
+static void NAME(factor_tile)(const double *factors, int64_t stride, int n, int tile_bits, int adjoint, NAME(tile_factors) *f) {
+    const double *c = factors, *s = factors + stride, *ur = factors + 2 * stride, *ui = factors + 3 * stride,
+                 *vr = factors + 4 * stride, *vi = factors + 5 * stride;
+    for (int k = n - tile_bits; k < n; k++) {
+        f->c[k] = (REAL)c[k];
+        f->s[k] = (REAL)(adjoint ? -s[k] : s[k]);
+    }
+    /* Each diagonal, over the lane bits and over the vector bits, as Kronecker products of the
+     * qubits' 2-entry diagonals (bit b of an index is qubit n-1-b's, then n-1-lane_bits-b's). */
     int lane_bits = __builtin_ctz(VL), vector_bits = tile_bits - lane_bits;
-    double lo[2][VL][2], hi[2][1 << (TILE_BITS - 3)][2];
-    for (int t = 0; t < 2; t++) {
-        lo[t][0][0] = hi[t][0][0] = 1;
-        lo[t][0][1] = hi[t][0][1] = 0;
-    }
+    double zero[2][MAX_QUBITS][2], one[2][MAX_QUBITS][2];
     for (int b = 0; b < tile_bits; b++) {
-        int k = n - 1 - b, low = b < lane_bits, half = 1 << (low ? b : b - lane_bits);
-        double zero[2][2] = {{1, 0}, {left[0][k][0], left[0][k][1]}}, one[2][2] = {{right_r[k], right_i[k]}, {left[1][k][0], left[1][k][1]}};
-        for (int t = 0; t < 2; t++) {
-            double (*table)[2] = low ? lo[t] : hi[t];
-            for (int j = 0; j < half; j++) {
-                double r = table[j][0], i = table[j][1];
-                table[j + half][0] = r * one[t][0] - i * one[t][1];
-                table[j + half][1] = r * one[t][1] + i * one[t][0];
-                table[j][0] = r * zero[t][0] - i * zero[t][1];
-                table[j][1] = r * zero[t][1] + i * zero[t][0];
-            }
+        int k = n - 1 - b;
+        double uv_r = ur[k] * vr[k] - ui[k] * vi[k], uv_i = ur[k] * vi[k] + ui[k] * vr[k];
+        if (adjoint) {  /* D_R^H <- D_L = diag(conj u, conj v), D_L^H <- D_R = diag(1, u v) */
+            zero[0][b][0] = ur[k]; zero[0][b][1] = -ui[k]; one[0][b][0] = vr[k]; one[0][b][1] = -vi[k];
+            zero[1][b][0] = 1; zero[1][b][1] = 0; one[1][b][0] = uv_r; one[1][b][1] = uv_i;
+        } else {
+            zero[0][b][0] = 1; zero[0][b][1] = 0; one[0][b][0] = uv_r; one[0][b][1] = -uv_i;
+            zero[1][b][0] = ur[k]; zero[1][b][1] = ui[k]; one[1][b][0] = vr[k]; one[1][b][1] = vi[k];
         }
     }
     for (int t = 0; t < 2; t++) {
-        for (int j = 0; j < VL; j++) { f->lo_r[t][j] = (REAL)lo[t][j][0]; f->lo_i[t][j] = (REAL)lo[t][j][1]; }
-        for (int m = 0; m < 1 << vector_bits; m++) { f->hi_r[t][m] = (REAL)hi[t][m][0]; f->hi_i[t][m] = (REAL)hi[t][m][1]; }
+        WIDE r, i;
+        NAME(diagonal_in_lanes)(zero[t], one[t], lane_bits, &r, &i);
+        f->lo_r[t] = __builtin_convertvector(r, VEC);
+        f->lo_i[t] = __builtin_convertvector(i, VEC);
+        if (vector_bits > lane_bits) {
+            NAME(diagonal_in_vectors)(zero[t] + lane_bits, one[t] + lane_bits, vector_bits, f->hi_r[t], f->hi_i[t]);
+            continue;
+        }
+        NAME(diagonal_in_lanes)(zero[t] + lane_bits, one[t] + lane_bits, vector_bits, &r, &i);
+        NAME(store)(f->hi_r[t], __builtin_convertvector(r, VEC));  /* a whole vector: the tables hold at least VL entries */
+        NAME(store)(f->hi_i[t], __builtin_convertvector(i, VEC));
     }
 }
 
@@ -235,25 +275,48 @@ static void NAME(tile_pass)(REAL *re, REAL *im, int64_t tile, int n, int tile_bi
             NAME(times)(NAME(at)(re + v), NAME(at)(im + v), wr, wi);
         }
     }
-    if (k == n - 1) NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], f);
-    else NAME(rotation_lanes)(re, im, tile, (int)d, f->c[k], f->s[k], 0);
+#define LEFT(D) NAME(rotation_lanes)(re, im, tile, D, f->c[k], f->s[k], f)
+#define NO_LEFT(D) NAME(rotation_lanes)(re, im, tile, D, f->c[k], f->s[k], 0)
+    if (k == n - 1) WITH_LANE_DISTANCE(d, LEFT);
+    else WITH_LANE_DISTANCE(d, NO_LEFT);
+#undef LEFT
+#undef NO_LEFT
 }
 
-/* Gate g on every qubit (gates: n x 8 reals) of one planar element of 2**n amplitudes,
+/* Gates (8 reals each) of qubits 0 .. count-1 from their columns (qrnn_gate_columns: a.re,
+ * a.im, b.re, b.im as arrays `stride` apart), or their conjugate transposes if `adjoint`:
+ * G = [[a, -conj b], [b, conj a]], G^H = [[conj a, conj b], [-b, a]]. */
+static void NAME(gates_from_columns)(const double *columns, int64_t stride, int count, int adjoint, REAL *gates) {
+    const double *ar = columns, *ai = columns + stride, *br = columns + 2 * stride, *bi = columns + 3 * stride;
+    for (int k = 0; k < count; k++) {
+        REAL *g = gates + 8 * k, sign = adjoint ? -1 : 1;
+        g[0] = (REAL)ar[k]; g[1] = (REAL)(sign * ai[k]);
+        g[2] = (REAL)(-sign * br[k]); g[3] = (REAL)(sign * bi[k]);
+        g[4] = (REAL)(sign * br[k]); g[5] = (REAL)(sign * bi[k]);
+        g[6] = (REAL)ar[k]; g[7] = (REAL)(-sign * ai[k]);
+    }
+}
+
+/* What apply_factored takes for one layer of one element (qubits 0 .. n-1 at `columns` and
+ * `factors`, arrays `stride` apart), the layer's gates or (adjoint) their conjugate
+ * transposes: gates of the qubits that take whole gates (every qubit below a vector, else
+ * those above the tile) and the tile's factors. */
+static void NAME(layer_setup)(const double *columns, const double *factors, int64_t stride, int n, int adjoint, REAL *gates,
+                              NAME(tile_factors) *f) {
+    int tile_bits = n < TILE_BITS ? n : TILE_BITS;
+    if (((int64_t)1 << n) < VL) {
+        NAME(gates_from_columns)(columns, stride, n, adjoint, gates);
+        return;
+    }
+    NAME(gates_from_columns)(columns, stride, n - tile_bits, adjoint, gates);
+    NAME(factor_tile)(factors, stride, n, tile_bits, adjoint, f);
+}
+
+/* Gate g on every qubit of one planar element of 2**n amplitudes, as layer_setup gives them
+ * (the whole gates of the qubits that take them, gates: n x 8 reals, and the tile's factors),
  * prefetching `next` (an element's interleaved input, or NULL) for reading and `out` (an
  * element's interleaved output, or NULL) for writing on the way. With `source` (an
  * interleaved element, or NULL) the element is first split from there into (re, im). */
-static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, const NAME(tile_factors) *factors, const REAL *next,
-                                 REAL *out, const REAL *source);
-
-static void NAME(apply_gates)(REAL *re, REAL *im, int n, const REAL *gates, const REAL *next, REAL *out, const REAL *source) {
-    NAME(tile_factors) factors;
-    if (((int64_t)1 << n) >= VL) NAME(factor_tile)(gates, n, n < TILE_BITS ? n : TILE_BITS, &factors);
-    NAME(apply_factored)(re, im, n, gates, &factors, next, out, source);
-}
-
-/* apply_gates with the tile's factors of `gates` given (factor_tile; unused below a vector):
- * the backward applies each layer's adjoint gates to two states and factors them once. */
 static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, const NAME(tile_factors) *factors, const REAL *next,
                                  REAL *out, const REAL *source) {
     int64_t length = (int64_t)1 << n;
@@ -280,17 +343,6 @@ static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, c
         }
 }
 
-/* The conjugate transposes of n gates, in place. */
-static void NAME(adjoint)(REAL *gates, int n) {
-    for (int k = 0; k < n; k++) {
-        REAL *g = gates + 8 * k, r01 = g[2], i01 = g[3];
-        g[1] = -g[1];
-        g[2] = g[4]; g[3] = -g[5];
-        g[4] = r01; g[5] = -i01;
-        g[7] = -g[7];
-    }
-}
-
 /* ---- correlations C_k[u][v] = sum a[index with bit k = u] conj(b[same index, bit k = v]) ----
  * Products are summed in REAL vectors over at most FLUSH vectors, then added lane by lane
  * into double vectors (WIDE), and the lanes are summed once per element: the readouts and
@@ -315,10 +367,11 @@ static void NAME(correlate_scalar)(const REAL *ar, const REAL *ai, const REAL *b
     }
 }
 
-/* Pairs of whole vectors (d >= VL) over [0, length): wide[0..7] += (C00, C01, C10, C11) per lane. */
+/* Pairs of whole vectors (d >= VL) over [0, length): out[0..7] += (C00, C01, C10, C11). */
 static void NAME(correlate_pairs)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int64_t d,
-                                  WIDE *wide) {
+                                  double *out) {
     VEC c0 = NAME(splat)(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    WIDE wide[8] = {{0}};
     int count = 0;
     for (int64_t base = 0; base < length; base += 2 * d)
         for (int64_t p = base; p < base + d; p += VL) {
@@ -339,14 +392,15 @@ static void NAME(correlate_pairs)(const REAL *ar, const REAL *ai, const REAL *br
         }
     wide[0] += WIDEN(c0); wide[1] += WIDEN(c1); wide[2] += WIDEN(c2); wide[3] += WIDEN(c3);
     wide[4] += WIDEN(c4); wide[5] += WIDEN(c5); wide[6] += WIDEN(c6); wide[7] += WIDEN(c7);
+    NAME(add_lane_sums)(wide, 8, out);
 }
 
-/* A qubit inside the vector (d < VL): per lane, self products a conj(b) (wide[0..1]) and
- * cross products a conj(b_partner) (wide[2..3]); lanes with bit 0 hold C00 and C01, lanes
- * with bit 1 hold C11 and C10 (sorted out in correlate). */
-static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int d,
-                                  WIDE *wide) {
+/* A qubit inside the vector (d < VL): per lane, self products a conj(b) and cross products
+ * a conj(b_partner); lanes with bit 0 add to C00 and C01, lanes with bit 1 to C11 and C10. */
+static inline __attribute__((always_inline)) void NAME(correlate_lanes_at)(const REAL *ar, const REAL *ai, const REAL *br,
+                                                                            const REAL *bi, int64_t length, int d, double *out) {
     VEC c0 = NAME(splat)(0), c1 = c0, c2 = c0, c3 = c0;
+    WIDE wide[4] = {{0}};
     int count = 0;
     for (int64_t v = 0; v < length; v += VL) {
         const VEC xr = *NAME(at)((REAL *)ar + v), xi = *NAME(at)((REAL *)ai + v);
@@ -361,6 +415,18 @@ static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br
         }
     }
     wide[0] += WIDEN(c0); wide[1] += WIDEN(c1); wide[2] += WIDEN(c2); wide[3] += WIDEN(c3);
+    /* out = (C00, C01, C10, C11): self products of bit-0 lanes, cross of bit 0, cross of bit 1, self of bit 1 */
+    const WIDE clear = NAME(clear_lanes)(d), set = 1 - clear;
+    const WIDE sorted[8] = {wide[0] * clear, wide[1] * clear, wide[2] * clear, wide[3] * clear,
+                            wide[2] * set, wide[3] * set, wide[0] * set, wide[1] * set};
+    NAME(add_lane_sums)(sorted, 8, out);
+}
+
+static void NAME(correlate_lanes)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int64_t length, int d,
+                                  double *out) {
+#define CALL(D) NAME(correlate_lanes_at)(ar, ai, br, bi, length, D, out)
+    WITH_LANE_DISTANCE(d, CALL);
+#undef CALL
 }
 
 static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int n, double *out) {
@@ -368,44 +434,20 @@ static void NAME(correlate)(const REAL *ar, const REAL *ai, const REAL *br, cons
     if (length < VL) { NAME(correlate_scalar)(ar, ai, br, bi, n, out); return; }
     int tile_bits = n < TILE_BITS ? n : TILE_BITS;
     int64_t tile = (int64_t)1 << tile_bits;
-    WIDE wide[MAX_QUBITS][8];
-    for (int k = 0; k < n; k++)
-        for (int e = 0; e < 8; e++) wide[k][e] = (WIDE){0};
-    for (int k = 0; k < n - tile_bits; k++) NAME(correlate_pairs)(ar, ai, br, bi, length, (int64_t)1 << (n - 1 - k), wide[k]);
+    for (int k = 0; k < n - tile_bits; k++) NAME(correlate_pairs)(ar, ai, br, bi, length, (int64_t)1 << (n - 1 - k), out + 8 * k);
     for (int64_t s = 0; s < length; s += tile)
         for (int k = n - tile_bits; k < n; k++) {
             int64_t d = (int64_t)1 << (n - 1 - k);
             if (d >= VL)
-                NAME(correlate_pairs)(ar + s, ai + s, br + s, bi + s, tile, d, wide[k]);
+                NAME(correlate_pairs)(ar + s, ai + s, br + s, bi + s, tile, d, out + 8 * k);
             else
-                NAME(correlate_lanes)(ar + s, ai + s, br + s, bi + s, tile, (int)d, wide[k]);
+                NAME(correlate_lanes)(ar + s, ai + s, br + s, bi + s, tile, (int)d, out + 8 * k);
         }
-    for (int k = 0; k < n; k++) {
-        int64_t d = (int64_t)1 << (n - 1 - k);
-        /* Lane sums in registers, added to `out` once: summing into `out` lane by lane made
-         * each add wait for the store of the one before (the backward's hottest loop). */
-        if (d >= VL) {
-            for (int e = 0; e < 8; e++) {
-                double sum = 0;
-                for (int j = 0; j < VL; j++) sum += wide[k][e][j];
-                out[8 * k + e] += sum;
-            }
-            continue;
-        }
-        double c[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (int j = 0; j < VL; j++) {
-            int bit = (j & d) != 0;
-            double *self = c + (bit ? 6 : 0), *cross = c + (bit ? 4 : 2);
-            self[0] += wide[k][0][j]; self[1] += wide[k][1][j];
-            cross[0] += wide[k][2][j]; cross[1] += wide[k][3][j];
-        }
-        for (int e = 0; e < 8; e++) out[8 * k + e] += c[e];
-    }
 }
 
 /* ---- entry points (batched; states interleaved complex) ---------------------------------- */
 
-/* Per-thread work space for one element's gates: `count` doubles. */
+/* Per-thread work space for a block of elements' gates: `count` doubles. */
 static __thread double *NAME(gate_data) = 0;
 static __thread int64_t NAME(gate_length) = 0;
 
@@ -417,6 +459,13 @@ static double *NAME(gate_space)(int64_t count) {
         NAME(gate_length) = NAME(gate_data) ? count : 0;
     }
     return NAME(gate_data);
+}
+
+/* Batch elements whose gates are set up together (in loops over all their gates, see
+ * rotations.c): about BLOCK_GATES gates, few enough that their tables stay in L1. */
+static int64_t NAME(block_elements)(int64_t gates_per_element, int64_t batch) {
+    int64_t block = gates_per_element > 0 ? BLOCK_GATES / gates_per_element : batch;
+    return block < 1 ? 1 : block > batch ? batch : block;
 }
 
 static int NAME(check)(int n, int layers, const int32_t *kinds, int count) {
@@ -442,33 +491,40 @@ int NAME(qrnn_step)(const REAL *in, REAL *out, const void *encoding, int64_t enc
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers, angles_per_element = gates_per_element * count;
+    int64_t block = NAME(block_elements)(gates_per_element, batch), block_gates = block * gates_per_element;
     REAL *work = NAME(scratch)(4 * length);
-    double *built = NAME(gate_space)((8 + 3 * count) * gates_per_element);  /* gates, angles, and phases unless kept */
+    double *built = NAME(gate_space)((3 * count + 10) * block_gates);  /* angles, phases unless kept, columns, factors */
     if (!work || !built) return -1;
-    double *angles = built + 8 * gates_per_element, *own_phases = angles + angles_per_element;
+    double *angles = built, *own_phases = angles + count * block_gates, *columns = own_phases + 2 * count * block_gates;
+    double *factors = columns + 4 * block_gates;
     REAL *re = work, *im = work + length, *spare_re = work + 2 * length, *spare_im = work + 3 * length;
     REAL gates[8 * MAX_QUBITS];
+    NAME(tile_factors) tile;
     int entangled = index || sign;
     NAME(plan_room) room;
     const void *plan = NAME(plan_for)(index, length, &room);
     for (int64_t b = 0; b < batch; b++) {
         const REAL *x = in + 2 * length * b;
         REAL *y = out + 2 * length * b;
-        double *element_phases = phases ? phases + 2 * angles_per_element * b : own_phases;
-        qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, element_phases);
-        qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
+        int64_t b0 = b - b % block, elements = batch - b0 < block ? batch - b0 : block, stride = elements * gates_per_element;
+        if (b == b0) {  /* the gates of elements b .. b + elements - 1 */
+            double *block_phases = phases ? phases + 2 * angles_per_element * b : own_phases;
+            qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, elements, layers, n, count,
+                             angles, block_phases);
+            qrnn_gate_columns(block_phases, stride, kinds, count, columns);
+            qrnn_gate_factors(columns, stride, factors);
+        }
         if (inverse || layers == 0) NAME(split)(x, re, im, length, inverse ? index : 0, inverse ? sign : 0, spare_re, spare_im, plan);
         for (int step = 0; step < layers; step++) {
             int l = inverse ? layers - 1 - step : step;
-            const double *g = built + (int64_t)8 * n * l;
+            int64_t first = (b - b0) * gates_per_element + (int64_t)n * l;
             if (inverse && step > 0 && entangled) {
                 NAME(permute)(re, im, spare_re, spare_im, length, index, sign, plan);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
             }
-            for (int e = 0; e < 8 * n; e++) gates[e] = (REAL)g[e];
-            if (inverse) NAME(adjoint)(gates, n);
+            NAME(layer_setup)(columns + first, factors + first, stride, n, inverse, gates, &tile);
             const REAL *next = (step == 0 && b + 1 < batch) ? x + 2 * length : 0;
-            NAME(apply_gates)(re, im, n, gates, next, step == layers - 1 ? y : 0, !inverse && step == 0 ? x : 0);
+            NAME(apply_factored)(re, im, n, gates, &tile, next, step == layers - 1 ? y : 0, !inverse && step == 0 ? x : 0);
             if (!inverse && step < layers - 1 && entangled) {
                 NAME(permute)(re, im, spare_re, spare_im, length, index, sign, plan);
                 REAL *t = re; re = spare_re; spare_re = t; t = im; im = spare_im; spare_im = t;
@@ -509,25 +565,32 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
     int status = NAME(check)(n, layers, kinds, count);
     if (status) return status;
     int64_t length = (int64_t)1 << n, gates_per_element = (int64_t)n * layers;
+    int64_t block = NAME(block_elements)(gates_per_element, batch), block_gates = block * gates_per_element;
     REAL *work = NAME(scratch)(7 * length);
-    /* gates, correlations, and angles and phases unless given */
-    double *built = NAME(gate_space)((16 + 3 * count) * gates_per_element);
+    /* angles and phases unless given, columns, factors, correlations, the gradients' work space */
+    double *built = NAME(gate_space)((3 * count + 26) * block_gates);
     if (!work || !built) return -1;
-    double *correlations = built + 8 * gates_per_element;
-    double *angles = built + 16 * gates_per_element, *own_phases = angles + count * gates_per_element;
+    double *angles = built, *own_phases = angles + count * block_gates, *columns = own_phases + 2 * count * block_gates;
+    double *factors = columns + 4 * block_gates, *correlations = factors + 6 * block_gates, *gradient_work = correlations + 8 * block_gates;
     REAL *zr = work, *zi = work + length, *gr = work + 2 * length, *gi = work + 3 * length;
     REAL *spare_r = work + 4 * length, *spare_i = work + 5 * length, *diagonal = work + 6 * length;
     REAL adjoint[8 * MAX_QUBITS];
-    NAME(tile_factors) factors;
+    NAME(tile_factors) tile;
     int entangled = inverse_index || sign;
     NAME(plan_room) room;
     const void *plan = NAME(plan_for)(inverse_index, length, &room);
+    const double *block_phases = own_phases;
     for (int64_t b = 0; b < batch; b++) {
-        const double *element_phases = phases ? phases + 2 * count * gates_per_element * b : own_phases;
-        if (!phases)
-            qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, layers, n, count, angles, own_phases);
-        qrnn_gates_from_phases(element_phases, gates_per_element, kinds, count, built);
-        memset(correlations, 0, 8 * gates_per_element * sizeof(double));
+        int64_t b0 = b - b % block, elements = batch - b0 < block ? batch - b0 : block, stride = elements * gates_per_element;
+        if (b == b0) {  /* the adjoint gates of elements b .. b + elements - 1 */
+            if (phases) block_phases = phases + 2 * count * gates_per_element * b;
+            else qrnn_step_phases(encoding, encoding_stride, variational, variational_stride, angle_types, b, elements, layers, n, count,
+                                  angles, own_phases);
+            qrnn_gate_columns(block_phases, stride, kinds, count, columns);
+            qrnn_gate_factors(columns, stride, factors);
+            memset(correlations, 0, 8 * stride * sizeof(double));
+        }
+        double *element_correlations = correlations + 8 * (b - b0) * gates_per_element;
         if (grad_expectations) {  /* dL/dy gains the readouts' backward (qrnn_expectations_backward), all in planar form */
             NAME(deinterleave)(y + 2 * length * b, zr, zi, length);
             if (grad_y) NAME(deinterleave)(grad_y + 2 * length * b, gr, gi, length);
@@ -544,17 +607,16 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             NAME(split)(grad_y + 2 * length * b, gr, gi, length, inverse_index, sign, spare_r, spare_i, plan);
         }
         for (int l = layers - 1; l >= 0; l--) {
-            NAME(correlate)(gr, gi, zr, zi, n, correlations + (int64_t)8 * n * l);
-            for (int e = 0; e < 8 * n; e++) adjoint[e] = (REAL)built[(int64_t)8 * n * l + e];
-            NAME(adjoint)(adjoint, n);
-            if (length >= VL) NAME(factor_tile)(adjoint, n, n < TILE_BITS ? n : TILE_BITS, &factors);
-            NAME(apply_factored)(gr, gi, n, adjoint, &factors, 0, 0, 0);
+            int64_t first = (b - b0) * gates_per_element + (int64_t)n * l;
+            NAME(correlate)(gr, gi, zr, zi, n, element_correlations + (int64_t)8 * n * l);
+            NAME(layer_setup)(columns + first, factors + first, stride, n, 1, adjoint, &tile);
+            NAME(apply_factored)(gr, gi, n, adjoint, &tile, 0, 0, 0);
             if (l == 0 && previous) {
-                NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
+                NAME(apply_factored)(zr, zi, n, adjoint, &tile, 0, 0, 0);
                 NAME(join)(zr, zi, previous + 2 * length * b, length, 0, 0, 0, 0, 0);
             }
             if (l > 0) {
-                NAME(apply_factored)(zr, zi, n, adjoint, &factors, 0, 0, 0);
+                NAME(apply_factored)(zr, zi, n, adjoint, &tile, 0, 0, 0);
                 if (entangled) {
                     NAME(permute)(zr, zi, spare_r, spare_i, length, inverse_index, sign, plan);
                     REAL *t = zr; zr = spare_r; spare_r = t; t = zi; zi = spare_i; spare_i = t;
@@ -564,8 +626,9 @@ int NAME(qrnn_step_backward)(const REAL *y, const REAL *grad_y, const double *gr
             }
         }
         NAME(join)(gr, gi, grad_in + 2 * length * b, length, 0, 0, 0, 0, 0);
-        /* The angles' gradients straight from the correlations (dL/dG = C G is never formed, see rotations.c). */
-        qrnn_angle_gradients(element_phases, correlations, gates_per_element, kinds, count, grad_angles + count * gates_per_element * b);
+        /* The block's angles' gradients straight from the correlations (dL/dG = C G is never formed, see rotations.c). */
+        if (b + 1 == b0 + elements)
+            qrnn_angle_gradients(block_phases, correlations, stride, kinds, count, gradient_work, grad_angles + count * gates_per_element * b0);
     }
     return 0;
 }

@@ -12,9 +12,10 @@
  * per amplitude per qubit.
  */
 
-/* One qubit with d >= VL over [0, length): wide[0] += |a0|^2 - |a1|^2, wide[1..2] += rho01. */
-static void NAME(expect_pairs)(const REAL *re, const REAL *im, int64_t length, int64_t d, WIDE *wide) {
+/* One qubit with d >= VL over [0, length): sums[0] += sum |a0|^2 - |a1|^2, sums[1..2] += rho01. */
+static void NAME(expect_pairs)(const REAL *re, const REAL *im, int64_t length, int64_t d, double *sums) {
     VEC z = NAME(splat)(0), cr = z, ci = z;
+    WIDE wide[3] = {{0}};
     int count = 0;
     for (int64_t base = 0; base < length; base += 2 * d)
         for (int64_t p = base; p < base + d; p += VL) {
@@ -30,12 +31,16 @@ static void NAME(expect_pairs)(const REAL *re, const REAL *im, int64_t length, i
             }
         }
     wide[0] += WIDEN(z); wide[1] += WIDEN(cr); wide[2] += WIDEN(ci);
+    const WIDE zero = {0}, all[8] = {wide[0], wide[1], wide[2], zero, zero, zero, zero, zero};
+    NAME(add_lane_sums)(all, 3, sums);
 }
 
-/* One qubit with d < VL: per lane |a|^2 (wide[0]) and a conj(partner) (wide[1..2]); the lanes
- * are signed and sorted out in expectations_of. */
-static void NAME(expect_lanes)(const REAL *re, const REAL *im, int64_t length, int d, WIDE *wide) {
+/* One qubit with d < VL: per lane |a|^2 and a conj(partner); lanes with bit 1 count -|a1|^2,
+ * and their a1 conj(a0) (rho01's conjugate, already counted in the bit-0 lane) not at all. */
+static inline __attribute__((always_inline)) void NAME(expect_lanes_at)(const REAL *re, const REAL *im, int64_t length, int d,
+                                                                         double *sums) {
     VEC z = NAME(splat)(0), cr = z, ci = z;
+    WIDE wide[3] = {{0}};
     int count = 0;
     for (int64_t v = 0; v < length; v += VL) {
         const VEC ar = *NAME(at)((REAL *)re + v), ai = *NAME(at)((REAL *)im + v);
@@ -50,6 +55,15 @@ static void NAME(expect_lanes)(const REAL *re, const REAL *im, int64_t length, i
         }
     }
     wide[0] += WIDEN(z); wide[1] += WIDEN(cr); wide[2] += WIDEN(ci);
+    const WIDE clear = NAME(clear_lanes)(d), zero = {0};
+    const WIDE signed_sums[8] = {wide[0] * (2 * clear - 1), wide[1] * clear, wide[2] * clear, zero, zero, zero, zero, zero};
+    NAME(add_lane_sums)(signed_sums, 3, sums);
+}
+
+static void NAME(expect_lanes)(const REAL *re, const REAL *im, int64_t length, int d, double *sums) {
+#define CALL(D) NAME(expect_lanes_at)(re, im, length, D, sums)
+    WITH_LANE_DISTANCE(d, CALL);
+#undef CALL
 }
 
 /* <X_k>, <Y_k>, <Z_k> of one planar element into out[k], out[n + k], out[2n + k]. */
@@ -72,31 +86,19 @@ static void NAME(expectations_of)(const REAL *re, const REAL *im, int n, double 
     }
     int tile_bits = n < TILE_BITS ? n : TILE_BITS;
     int64_t tile = (int64_t)1 << tile_bits;
-    WIDE wide[MAX_QUBITS][3];
-    for (int k = 0; k < n; k++)
-        for (int e = 0; e < 3; e++) wide[k][e] = (WIDE){0};
-    for (int k = 0; k < n - tile_bits; k++) NAME(expect_pairs)(re, im, length, (int64_t)1 << (n - 1 - k), wide[k]);
+    double sums[MAX_QUBITS][3];  /* per qubit: sum |a0|^2 - |a1|^2, rho01 */
+    memset(sums, 0, sizeof sums);
+    for (int k = 0; k < n - tile_bits; k++) NAME(expect_pairs)(re, im, length, (int64_t)1 << (n - 1 - k), sums[k]);
     for (int64_t s = 0; s < length; s += tile)
         for (int k = n - tile_bits; k < n; k++) {
             int64_t d = (int64_t)1 << (n - 1 - k);
             if (d >= VL)
-                NAME(expect_pairs)(re + s, im + s, tile, d, wide[k]);
+                NAME(expect_pairs)(re + s, im + s, tile, d, sums[k]);
             else
-                NAME(expect_lanes)(re + s, im + s, tile, (int)d, wide[k]);
+                NAME(expect_lanes)(re + s, im + s, tile, (int)d, sums[k]);
         }
     for (int k = 0; k < n; k++) {
-        int64_t d = (int64_t)1 << (n - 1 - k);
-        double z = 0, cr = 0, ci = 0;
-        for (int j = 0; j < VL; j++) {
-            if (d >= VL) {
-                z += wide[k][0][j]; cr += wide[k][1][j]; ci += wide[k][2][j];
-            } else if (j & d) {  /* bit 1: -|a1|^2, and a1 conj(a0) = conj of rho01's term: counted in its bit-0 lane */
-                z -= wide[k][0][j];
-            } else {
-                z += wide[k][0][j]; cr += wide[k][1][j]; ci += wide[k][2][j];
-            }
-        }
-        out[k] = 2 * cr; out[n + k] = -2 * ci; out[2 * n + k] = z;
+        out[k] = 2 * sums[k][1]; out[n + k] = -2 * sums[k][2]; out[2 * n + k] = sums[k][0];
     }
 }
 
@@ -130,8 +132,8 @@ static void NAME(off_pairs)(const REAL *xr, const REAL *xi, REAL *out_r, REAL *o
 }
 
 /* The same for a qubit inside the vector (d < VL): lanes with bit 0 take c01, lanes with bit 1 c10. */
-static void NAME(off_lanes)(const REAL *xr, const REAL *xi, REAL *out_r, REAL *out_i, int64_t start, int64_t stop, int d,
-                            const REAL *c) {
+static inline __attribute__((always_inline)) void NAME(off_lanes_at)(const REAL *xr, const REAL *xi, REAL *out_r, REAL *out_i,
+                                                                      int64_t start, int64_t stop, int d, const REAL *c) {
     VEC lr = NAME(splat)(0), li = lr;
     for (int j = 0; j < VL; j++) {
         lr[j] = (j & d) ? c[2] : c[0];
@@ -143,6 +145,13 @@ static void NAME(off_lanes)(const REAL *xr, const REAL *xi, REAL *out_r, REAL *o
         *NAME(at)(out_r + v) += lr * fr - li * fi;
         *NAME(at)(out_i + v) += lr * fi + li * fr;
     }
+}
+
+static void NAME(off_lanes)(const REAL *xr, const REAL *xi, REAL *out_r, REAL *out_i, int64_t start, int64_t stop, int d,
+                            const REAL *c) {
+#define CALL(D) NAME(off_lanes_at)(xr, xi, out_r, out_i, start, stop, D, c)
+    WITH_LANE_DISTANCE(d, CALL);
+#undef CALL
 }
 
 /* out += off-diagonal parts of every qubit; h: n x 4 reals (c01, c10 as re, im). */

@@ -24,6 +24,17 @@
 /* Largest n the kernels take (their per-qubit tables live on the stack). */
 #define MAX_QUBITS 30
 
+/* Gates set up together, a few batch elements' worth (layers_body.h: block_elements). */
+#define BLOCK_GATES 256
+
+/* LANE_BIT_SET[b][j]: all bits set if bit b of lane j is (picks between two values per lane). */
+static const int64_t LANE_BIT_SET[4][16] = {
+    {0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1},
+    {0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1},
+    {0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1},
+    {0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1},
+};
+
 /* Lane masks of FLIP: lane j takes lane j ^ d. */
 #define MASK16_1 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
 #define MASK16_2 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13
@@ -54,6 +65,19 @@
 #define SHUFFLE2(x, y, mask_type, ...) __builtin_shuffle((x), (y), (mask_type){__VA_ARGS__})
 #define RUNTIME_SHUFFLE 1
 #endif
+
+/* Runs call(D) with D = d as a compile-time constant (d < VL, a power of two): a lane loop
+ * written with FLIP(x, D) then shuffles by a fixed pattern, where a run-time d left a
+ * switch inside the loop (the lane loops are the readouts' and the backward's hottest). */
+#define WITH_LANE_DISTANCE(d, call) \
+    do { \
+        switch (d) { \
+            case 1: call(1); break; \
+            case 2: call(2); break; \
+            case 4: call(4); break; \
+            default: call(VL / 2); break; \
+        } \
+    } while (0)
 
 /* ---- float: complex64 states ---- */
 typedef float f32_vec_flip __attribute__((vector_size(64)));
