@@ -15,8 +15,8 @@ written-out controller backward, the embedding, head, loss and the optimizer.
 
 Cost: the Snakemake rule's set (n = 4..10 at T = 30, n = 6 at T = 784) takes a few
 minutes; n = 4..14 at T = 30 plus n = 10 at T = 784 took 5 minutes on one thread. The
-full default set (every n at T = 784 too) is estimated from those per-step times at
-20-30 minutes, most of it n = 12 and 14 at T = 784 (5-25 s per reversible step);
+full default set (every n at T = 784 too, --breakdown, 3 repeats) took 15 minutes at
+commit de2951a, most of it n = 12 and 14 at T = 784 (2.6 and 11 s per reversible step);
 autograd is skipped where its stored states (about 4 x T x B x 2**n complex64) would
 exceed --max-gib.
 

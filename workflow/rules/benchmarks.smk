@@ -70,7 +70,7 @@ rule benchmark_training_step:
     conda:
         CONDA_ENVIRONMENT
     # One thread and its CPU clock, as the acceptance figures of issue 20; the full set
-    # (n up to 14 at T = 784) takes about an hour: run the script directly for it.
+    # (n up to 14 at T = 784) takes about 15 minutes more: run the script directly for it.
     shell:
         "python benchmarks/training_step.py --qubits 4 6 8 10 --steps 30 784 --long-qubits 6 --batch 64"
         " --threads 1 --cpu-time --breakdown --csv {output} > {log} 2>&1"
