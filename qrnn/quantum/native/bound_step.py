@@ -12,15 +12,14 @@ import torch
 
 # The unbound calls' own helpers: a bound call checks and addresses tensors as they do.
 from qrnn.quantum.native.kernels import (
-    MIN_AMPLITUDES_PER_THREAD,
     _address,
     _dense,
     _function,
     _kind_codes,
     _parallel,
     _qubits,
-    _raise_for,
     _step_angles,
+    _workers,
     usable,
 )
 
@@ -58,7 +57,11 @@ class BoundStep:
         self.angle_bytes = (encoding if encoding is not None else variational).element_size()
         self.phases_shape = (self.batch, self.layers, self.n, self.kinds, 2)
         self.grad_angles_shape = (self.batch, self.layers * self.n * self.kinds)
-        self.parallel = min(torch.get_num_threads(), self.batch, self.batch * self.dimension * self.layers // MIN_AMPLITUDES_PER_THREAD) > 1
+
+    @property
+    def parallel(self) -> bool:
+        """Whether a call is split over threads (kernels._parallel, at torch's thread count now)."""
+        return _workers(self.batch, self.dimension * self.layers) > 1
 
     def _state(self, state: torch.Tensor, dense: bool = False) -> torch.Tensor:
         """``state`` checked against the bound layout, made dense unless ``dense`` says it must be already."""
@@ -90,13 +93,6 @@ class BoundStep:
         phases = torch.empty(self.phases_shape, dtype=torch.float64) if keep_phases else None
         values = _float64_output(values, (self.batch, 3, self.n), "expectations")
         function = self.forward_function
-        if not self.parallel:
-            status = function(state.data_ptr(), out.data_ptr(), encoding, self.encoding_stride, variational, self.variational_stride,
-                              self.angle_types, _address(phases), self.codes, self.kinds, self.batch, self.n, self.layers, self.index,
-                              self.sign, 0, values.data_ptr())
-            if status:
-                _raise_for(status)
-            return out, phases, values
         _parallel(
             lambda start, stop: function(
                 _address(state, start), _address(out, start), self._chunk(encoding, self.encoding_stride, start), self.encoding_stride,
@@ -118,13 +114,6 @@ class BoundStep:
         grad_state = torch.empty_like(out)
         grad_angles = _float64_output(grad_angles, self.grad_angles_shape, "angle gradients")
         function = self.backward_function
-        if not self.parallel:
-            status = function(out.data_ptr(), _address(grad_out), _address(grad_readouts), phases.data_ptr(), None, 0, None, 0, 0,
-                              self.codes, self.kinds, self.batch, self.n, self.layers, self.inverse_index, self.sign,
-                              grad_state.data_ptr(), grad_angles.data_ptr(), None)
-            if status:
-                _raise_for(status)
-            return grad_state, grad_angles
         _parallel(
             lambda start, stop: function(
                 _address(out, start), _address(grad_out, start), _address(grad_readouts, start), _address(phases, start), None, 0,

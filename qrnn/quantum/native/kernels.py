@@ -75,10 +75,15 @@ def _address(tensor: torch.Tensor | None, start: int = 0) -> int | None:
     return tensor.data_ptr() + start * tensor.stride(0) * tensor.element_size() if start else tensor.data_ptr()
 
 
+def _workers(batch: int, amplitudes: int) -> int:
+    """Threads a call over ``batch`` elements of ``amplitudes`` each is split over (1: no split)."""
+    return min(torch.get_num_threads(), batch, batch * amplitudes // MIN_AMPLITUDES_PER_THREAD)
+
+
 def _parallel(call: Callable[[int, int], int], batch: int, amplitudes: int) -> None:
     """call(start, stop) over contiguous chunks of the batch, one per thread; raise on a failed call."""
     global _pool, _pool_size, _pool_process
-    workers = min(torch.get_num_threads(), batch, batch * amplitudes // MIN_AMPLITUDES_PER_THREAD)
+    workers = _workers(batch, amplitudes)
     if workers <= 1:  # the common case first: a step's every call pays for each line here
         status = call(0, batch)
         if status:
