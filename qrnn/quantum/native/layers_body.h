@@ -344,10 +344,9 @@ static void NAME(apply_factored)(REAL *re, REAL *im, int n, const REAL *gates, c
 }
 
 /* ---- correlations C_k[u][v] = sum a[index with bit k = u] conj(b[same index, bit k = v]) ----
- * Products are summed in REAL vectors over at most FLUSH vectors, then added lane by lane
- * into double vectors (WIDE), and the lanes are summed once per element: the readouts and
- * gate gradients are sums over 2**(n-1) products, and float partial sums of that length
- * would lose digits. out: n x 4 complex (C00, C01, C10, C11) as 8 doubles, added to. */
+ * Summed as the readouts are (common_body.h: REAL vectors over at most FLUSH vectors,
+ * widened into WIDE ones, their lanes summed by reduce8 at the end of each pass).
+ * out: n x 4 complex (C00, C01, C10, C11) as 8 doubles, added to. */
 
 
 static void NAME(correlate_scalar)(const REAL *ar, const REAL *ai, const REAL *br, const REAL *bi, int n, double *out) {
